@@ -22,7 +22,7 @@ void strbuf_append(StrBuf *b, const char *s);
 void strbuf_append_n(StrBuf *b, const char *s, size_t n);
 void strbuf_append_c(StrBuf *b, char c);
 _printf_(2, 3) void strbuf_printf(StrBuf *b, const char *fmt, ...);
-void strbuf_vprintf(StrBuf *b, const char *fmt, va_list ap);
+_printf_(2, 0) void strbuf_vprintf(StrBuf *b, const char *fmt, va_list ap);
 void strbuf_truncate(StrBuf *b, size_t len);
 /* Returns the string (caller frees) or NULL on allocation failure; resets b. */
 char *strbuf_steal(StrBuf *b);
