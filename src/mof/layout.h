@@ -19,37 +19,47 @@ typedef struct BlockLayout BlockLayout;
 
 typedef enum BlockArrayKind {
         BLOCK_SCALAR,
-        BLOCK_ARRAY_FIXED,     /* T x[n], or Max(n) */
-        BLOCK_ARRAY_VARIABLE,  /* T x[] with WmiSizeIs("count item") */
+        BLOCK_ARRAY_FIXED,    /* T x[n], or Max(n) */
+        BLOCK_ARRAY_VARIABLE, /* T x[] with WmiSizeIs("count item") */
 } BlockArrayKind;
 
 typedef struct BlockItem {
-        char *name;              /* property (or parameter) name */
-        uint32_t data_id;        /* WmiDataId (or parameter ID + 1) */
-        lwmi_cimtype type;       /* base type (no array flag) */
+        char *name;        /* property (or parameter) name */
+        uint32_t data_id;  /* WmiDataId (or parameter ID + 1) */
+        lwmi_cimtype type; /* base type (no array flag) */
         BlockArrayKind array;
-        uint32_t count;          /* BLOCK_ARRAY_FIXED: element count */
-        int size_is;             /* BLOCK_ARRAY_VARIABLE: index in items[] of the count item */
-        uint32_t max_len;        /* strings: MaxLen(n), 0 if none */
-        size_t align;            /* alignment of the item (element alignment for arrays) */
-        size_t elem_size;        /* size of one element; 0 for strings (variable) */
-        bool fixed;              /* offset and size known without data */
-        size_t offset;           /* valid when every earlier item is fixed */
-        size_t size;             /* total bytes when fixed */
-        BlockLayout *embedded;   /* embedded class layout (owned) or NULL */
+        uint32_t count;        /* BLOCK_ARRAY_FIXED: element count */
+        int size_is;           /* BLOCK_ARRAY_VARIABLE: index in items[] of the count item */
+        uint32_t max_len;      /* strings: MaxLen(n), 0 if none */
+        size_t align;          /* alignment of the item (element alignment for arrays) */
+        size_t elem_size;      /* size of one element; 0 for strings (variable) */
+        bool fixed;            /* offset and size known without data */
+        bool offset_known;     /* offset known without data (every earlier item fixed) */
+        size_t offset;         /* valid when offset_known */
+        size_t size;           /* total bytes when fixed */
+        BlockLayout *embedded; /* embedded class layout (owned) or NULL */
         char *embedded_class;
 } BlockItem;
 
 struct BlockLayout {
         char *class_name;
-        BlockItem *items;        /* ascending data_id */
+        char *method;     /* method layouts: the method name, else NULL */
+        bool out;         /* method layouts: the out-parameters */
+        lwmi_object *cls; /* the class (referenced); decoding spawns embedded instances */
+        BlockItem *items; /* ascending data_id */
         size_t n_items;
-        size_t align;            /* largest item alignment (>= 1) */
-        bool fixed;              /* every item fixed-size */
-        size_t size;             /* fixed: offset of last item + its size (the X_SIZE macro) */
-        size_t sizeof_size;      /* fixed: size rounded up to align (C sizeof) */
-        size_t min_size;         /* bytes before the first variable item */
+        size_t align;       /* largest item alignment (>= 1) */
+        bool fixed;         /* every item fixed-size */
+        size_t size;        /* fixed: offset of last item + its size (the X_SIZE macro) */
+        size_t sizeof_size; /* fixed: size rounded up to align (C sizeof) */
+        size_t min_size;    /* bytes before the first variable item (fixed: size) */
 };
+
+/* Upper bound of a fixed block and of nesting, so that hostile MOF cannot overflow sizes. */
+#define BLOCK_SIZE_MAX    ((size_t) 1 << 30)
+#define BLOCK_NESTING_MAX 16
+/* Largest element count a variable array may decode to. */
+#define BLOCK_ARRAY_MAX   ((size_t) 1 << 20)
 
 BlockLayout *block_layout_free(BlockLayout *l);
 static inline void block_layout_freep(BlockLayout **l) {
@@ -62,6 +72,9 @@ typedef lwmi_object *(*BlockClassLookupFn)(void *userdata, const char *class_nam
 
 /*
  * block_layout_compute() - layout of the WmiDataId items of class @cls.
+ * @lookup: finds embedded classes (may be NULL: then embedded classes are unknown)
+ * @reterr_message: optional; receives a malloc'ed message on -EINVAL
+ *
  * Return: 0, -EINVAL with *reterr_message (malloc'ed) describing the problem
  * (missing/duplicate ids, unknown embedded class, unsupported type), -ENOMEM.
  */
@@ -70,7 +83,10 @@ int block_layout_compute(const lwmi_object *cls, BlockClassLookupFn lookup, void
 
 /*
  * block_layout_compute_method() - layout of a method's in (@out = false) or
- * out parameters, in parameter-ID order.
+ * out parameters, in parameter-ID order. A parameter's id is its ID qualifier
+ * plus one, else its WmiDataId, else its declaration position (1-based); the
+ * return value is not part of the block.
+ * Return: as block_layout_compute(), plus -ENOENT when @cls has no such method.
  */
 int block_layout_compute_method(const lwmi_object *cls, const char *method, bool out,
                                 BlockClassLookupFn lookup, void *userdata, BlockLayout **ret,
@@ -86,8 +102,12 @@ int block_decode(const BlockLayout *l, const void *data, size_t size, lwmi_objec
 
 /*
  * block_encode() - append the byte image of @inst's data items to @out.
- * NULL values encode as zero. Return: 0, -ERANGE (a string longer than its
- * MaxLen or 32767 UTF-16 units, a count item that disagrees with its array),
- * -ENOMEM.
+ * NULL values encode as zero; a NULL count item takes its array's length. The
+ * block ends after its last item (no tail padding, the X_SIZE rule); padding is
+ * relative to the block start, i.e. out->len on entry.
+ * Return: 0, -ERANGE (a string longer than its MaxLen or 32767 UTF-16 units,
+ * a count item that disagrees with its array, a value out of range for its
+ * item, a fixed array with too many elements), -EINVAL (a value of the wrong
+ * kind, an embedded object of another class), -ENOMEM.
  */
 int block_encode(const BlockLayout *l, const lwmi_object *inst, StrBuf *out);

@@ -15,8 +15,8 @@
 /* One diagnostic: "file:line:col: error: message". */
 typedef struct MofDiag {
         char *file;
-        unsigned line;   /* 1-based */
-        unsigned col;    /* 1-based, in characters */
+        unsigned line; /* 1-based */
+        unsigned col;  /* 1-based, in characters */
         bool warning;
         char *message;
 } MofDiag;
@@ -27,7 +27,8 @@ typedef struct MofDiagList {
         size_t alloc;
 } MofDiagList;
 
-#define MOF_DIAG_LIST_INIT { .items = NULL, .n = 0, .alloc = 0 }
+#define MOF_DIAG_LIST_INIT \
+ { .items = NULL, .n = 0, .alloc = 0 }
 void mof_diag_list_deinit(MofDiagList *l);
 size_t mof_diag_list_count_errors(const MofDiagList *l);
 /* Prints every diagnostic as "file:line:col: error: message\n". */
@@ -43,8 +44,8 @@ typedef lwmi_object *(*MofClassLookupFn)(void *userdata, const char *namespace_,
 typedef struct MofOptions {
         const char *const *include_dirs; /* -I folders, searched after the file's own folder */
         size_t n_include_dirs;
-        bool run_cpp;                    /* run the C preprocessor first (--cpp) */
-        const char *default_namespace;   /* "root\\wmi" when NULL */
+        bool run_cpp;                  /* run the C preprocessor first (--cpp) */
+        const char *default_namespace; /* "root\\wmi" when NULL */
         /*
          * With a lookup function, every superclass / embedded class that the file
          * does not define must be found, else it is an error. Without one (--check),
@@ -52,7 +53,7 @@ typedef struct MofOptions {
          */
         MofClassLookupFn lookup;
         void *userdata;
-        unsigned max_errors;             /* stop after this many errors (0 = 50) */
+        unsigned max_errors; /* stop after this many errors (0 = 50) */
 } MofOptions;
 
 typedef enum MofItemKind {
@@ -61,14 +62,28 @@ typedef enum MofItemKind {
         MOF_ITEM_QUALIFIER_DECL,
         MOF_ITEM_DELETE_CLASS,    /* #pragma deleteclass("name", FAIL|NOFAIL) */
         MOF_ITEM_DELETE_INSTANCE, /* #pragma deleteinstance("path", FAIL|NOFAIL) */
+        MOF_ITEM_CPP_QUOTE,       /* top-level cpp_quote("text"): @text, for the header emitter */
 } MofItemKind;
 
+/*
+ * Qualifier values. A qualifier declared in the file ("Qualifier Name : type")
+ * takes the declared type. Otherwise its type comes from the literal: a bare
+ * qualifier ("read") is boolean TRUE; integers are LWMI_CIM_SINT32 (sint64 when
+ * they do not fit, uint64 above INT64_MAX); reals real64; strings string;
+ * 'c' char16; arrays ("Values{...}") an array of their elements' type (string
+ * for an empty array). Unknown qualifiers are always kept.
+ *
+ * Classes: properties carry CimProperty.array_size (x[4] -> 4, x[] -> -1);
+ * method parameters carry In / Out qualifiers as written and, when the method
+ * gives none, an ID qualifier (sint32, 0-based, declaration order) like
+ * Microsoft's mofcomp adds.
+ */
 typedef struct MofQualifierDecl {
         char *name;
         lwmi_cimtype type;
         lwmi_value default_value;
-        uint32_t scopes;   /* MOF_SCOPE_* bits */
-        uint32_t flavor;   /* LWMI_FLAVOR_* */
+        uint32_t scopes; /* MOF_SCOPE_* bits */
+        uint32_t flavor; /* LWMI_FLAVOR_* */
 } MofQualifierDecl;
 
 enum {
@@ -92,25 +107,26 @@ enum {
 
 typedef struct MofItem {
         MofItemKind kind;
-        char *namespace_;          /* canonical (lwmi_namespace_normalize), from #pragma namespace */
-        lwmi_object *object;       /* CLASS and INSTANCE */
-        MofQualifierDecl qualifier;/* QUALIFIER_DECL */
-        char *target;              /* DELETE_*: class name or instance path */
-        bool fail_if_missing;      /* DELETE_*: FAIL rather than NOFAIL */
-        char *alias;               /* INSTANCE with "as $alias" */
-        uint32_t class_flags;      /* MOF_CLASSFLAG_* in force for a CLASS */
-        bool resolved;             /* CLASS: superclass chain fully known */
-        char *file;                /* where the item starts */
+        char *namespace_;    /* canonical (lwmi_namespace_normalize), from #pragma namespace */
+        lwmi_object *object; /* CLASS and INSTANCE */
+        MofQualifierDecl qualifier; /* QUALIFIER_DECL */
+        char *target;               /* DELETE_*: class name or instance path */
+        bool fail_if_missing;       /* DELETE_*: FAIL rather than NOFAIL */
+        char *alias;                /* INSTANCE with "as $alias" */
+        uint32_t class_flags;       /* MOF_CLASSFLAG_* in force for a CLASS */
+        bool resolved;              /* CLASS: superclass chain fully known; INSTANCE: class known */
+        char *text;                 /* CPP_QUOTE: the quoted text (adjacent literals joined) */
+        char *file;                 /* where the item starts */
         unsigned line;
         unsigned col;
 } MofItem;
 
 typedef struct MofResult {
-        MofItem *items;            /* in file order */
+        MofItem *items; /* in file order */
         size_t n_items;
         size_t alloc_items;
-        bool autorecover;          /* #pragma autorecover seen */
-        char *locale;              /* #pragma locale */
+        bool autorecover; /* #pragma autorecover seen */
+        char *locale;     /* #pragma locale */
 } MofResult;
 
 MofResult *mof_result_free(MofResult *r);
@@ -132,7 +148,6 @@ lwmi_object *mof_result_find_class(const MofResult *r, const char *class_name);
  * were errors (diagnostics in @diags, *ret untouched), -ENOENT / -EIO for an
  * unreadable input file (also reported in @diags), -ENOMEM.
  */
-int mof_compile_file(const char *path, const MofOptions *opts, MofResult **ret,
-                     MofDiagList *diags);
+int mof_compile_file(const char *path, const MofOptions *opts, MofResult **ret, MofDiagList *diags);
 int mof_compile_buffer(const char *name, const void *data, size_t size, const MofOptions *opts,
                        MofResult **ret, MofDiagList *diags);
