@@ -1092,10 +1092,12 @@ static void compile_class(Compiler *c, const MofNode *n) {
                 if (!(f->is_method ? compile_method(c, d, f, cls) : compile_property(c, f, cls)))
                         ok = false;
         }
-        if (!ok)
-                return;
-
-        for (size_t i = 0; i < d->n_features; i++) {
+        /*
+         * The WmiSizeIs check needs every property compiled; the WmiDataId check
+         * reads the declarations, so it runs even after a property error and
+         * the user sees both problems in one run.
+         */
+        for (size_t i = 0; ok && i < d->n_features; i++) {
                 const MofFeature *f = &d->features[i];
                 const char *target;
 

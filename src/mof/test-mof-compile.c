@@ -216,6 +216,14 @@ TEST(data_id_gap) {
         compile_err(WMI_HEAD "class Blk {\n  [WmiDataId(2)] uint32 A;\n};", 3, 14, "expected 1");
 }
 
+TEST(data_id_gap_reported_with_a_property_error) {
+        /* a bad default and a gap in one class: both errors in one run */
+        const char *text = WMI_HEAD "class Blk {\n  [WmiDataId(1)] uint32 A;\n"
+                                    "  [WmiDataId(3)] uint8 B = 300;\n};";
+        compile_err(text, 4, 14, "WmiDataId 3 of B is not contiguous");
+        compile_err(text, 4, 28, "out of range");
+}
+
 TEST(data_id_invalid) {
         compile_err(WMI_HEAD "class Blk {\n  [WmiDataId(0)] uint32 A;\n};", 3, 14,
                     "positive integer");

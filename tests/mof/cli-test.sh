@@ -43,7 +43,8 @@ expect 0 "--version" -- "$mofcomp" --version
 expect 2 "no argument" -- "$mofcomp"
 expect 2 "unknown option" -- "$mofcomp" --bogus "$tmp/good.mof"
 expect 2 "--check with --header" -- "$mofcomp" --check --header "$tmp/x.h" "$tmp/good.mof"
-expect 2 "two files to store" -- "$mofcomp" "$tmp/good.mof" "$tmp/good.mof"
+expect 2 "two files for --header" -- "$mofcomp" --header "$tmp/x.h" "$tmp/good.mof" "$tmp/good.mof"
+expect 2 "--list with a file" -- "$mofcomp" --state "$tmp/state" --list "$tmp/good.mof"
 expect 0 "--check good" -- "$mofcomp" --check "$tmp/good.mof"
 expect 0 "--check several good" -- "$mofcomp" --check "$tmp/good.mof" "$tmp/good.mof"
 expect 1 "--check bad" -- "$mofcomp" --check "$tmp/bad.mof"
@@ -59,8 +60,42 @@ if ! grep -q '^#ifndef' "$tmp/good.h" 2> /dev/null; then
         failures=$((failures + 1))
 fi
 expect 1 "--header of a bad file" -- "$mofcomp" --header "$tmp/bad.h" "$tmp/bad.mof"
-expect 1 "store without repository" -- "$mofcomp" --namespace root/wmi --state "$tmp/state" "$tmp/good.mof"
-expect_err "repository support not built" "store message"
+
+# expect_out PATTERN DESCRIPTION: the last command's stdout matches PATTERN
+expect_out() {
+        if ! grep -qE "$1" "$tmp/out"; then
+                echo "FAIL: $2: stdout does not match '$1':"
+                cat "$tmp/out"
+                failures=$((failures + 1))
+        fi
+}
+
+# Storing: a data block, then an event class that derives from WMIEvent, which
+# only the repository defines (resolved at store time).
+printf '[WMI, Dynamic, Provider("WMIProv"), guid("{11111111-2222-3333-4444-555555555556}")]\nclass Cli_Event : WMIEvent {\n  [key, read] string InstanceName;\n  [read] boolean Active;\n  [WmiDataId(1), read] uint32 Code;\n};\n' > "$tmp/event.mof"
+printf 'class Orphan : No_Such_Base {\n  uint32 A;\n};\n' > "$tmp/orphan.mof"
+expect 0 "store" -- "$mofcomp" --namespace root/wmi --state "$tmp/state" "$tmp/good.mof"
+expect_out "stored 1 classes" "store summary"
+expect 0 "store again (identical: no-op)" -- "$mofcomp" --namespace root/wmi --state "$tmp/state" "$tmp/good.mof" "$tmp/good.mof"
+expect 0 "store a WMIEvent subclass" -- "$mofcomp" --state "$tmp/state" "$tmp/event.mof"
+expect 1 "store with an unknown superclass" -- "$mofcomp" --state "$tmp/state" "$tmp/orphan.mof"
+expect_err "orphan\\.mof:1:[0-9]+: .*No_Such_Base" "unknown superclass message"
+expect 0 "list" -- "$mofcomp" --state "$tmp/state" --namespace 'root\wmi' --list
+expect_out "^Good$" "list shows the stored class"
+expect_out "^Cli_Event : WMIEvent$" "list shows the event class and its superclass"
+expect_out "^__InstanceCreationEvent : __InstanceOperationEvent$" "list shows system classes"
+if grep -q Orphan "$tmp/out"; then
+        echo "FAIL: a class that failed to store is listed"
+        failures=$((failures + 1))
+fi
+expect 0 "show" -- "$mofcomp" --state "$tmp/state" --show Cli_Event
+expect_out "class Cli_Event : WMIEvent" "show prints the class as MOF"
+expect_out "WmiDataId\\(1\\)" "show keeps qualifiers"
+expect 1 "show an unknown class" -- "$mofcomp" --state "$tmp/state" --show Nope
+expect_err "Nope: not found" "unknown class message"
+printf 'garbage that is not a database, long enough to look like a file header.............' > "$tmp/bad-state/repository.db" 2> /dev/null || { mkdir -p "$tmp/bad-state" && printf 'garbage that is not a database, long enough to look like a file header.............' > "$tmp/bad-state/repository.db"; }
+expect 1 "corrupt repository refused" -- "$mofcomp" --state "$tmp/bad-state" --list
+expect_err "repository\\.db" "corrupt repository message names the file"
 
 if command -v "${LWMI_CPP:-cpp}" > /dev/null 2>&1; then
         expect 0 "--cpp with -I" -- "$mofcomp" --check --cpp -I "$dir/cpp/inc" "$dir/cpp/main.mof"

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mof/header.h"
 #include "mof/mof.h"
+#include "repo-cmd.h"
 #include "shared/macro.h"
 
 enum {
@@ -23,6 +25,8 @@ typedef enum Mode {
         MODE_STORE,
         MODE_CHECK,
         MODE_HEADER,
+        MODE_LIST,
+        MODE_SHOW,
 } Mode;
 
 static void help(void) {
@@ -31,7 +35,10 @@ static void help(void) {
                "  --check             only check the files (several may be given)\n"
                "  --header OUT.h      write the C header of the WMI classes of FILE\n"
                "  --namespace NS      default namespace (root\\wmi)\n"
-               "  --state DIR         repository folder (when storing)\n"
+               "  --state DIR         repository folder (default: /var/lib/lwmi as root,\n"
+               "                      $XDG_STATE_HOME/lwmi otherwise)\n"
+               "  --list              list the classes of the namespace in the repository\n"
+               "  --show CLASS        print one class of the repository as MOF\n"
                "  --cpp               run the C preprocessor first\n"
                "  -I DIR              add a folder for #include and #pragma include\n"
                "  --help              show this help\n"
@@ -41,16 +48,23 @@ static void help(void) {
 }
 
 /*
- * store_in_repository() - store the compiled classes and instances of @r.
- * The repository (src/repo/repo.h) is wired in by the lead; until then this
- * reports that the support is missing.
+ * default_state_dir() - the repository folder wmid uses when none is given:
+ * /var/lib/lwmi for root, $XDG_STATE_HOME/lwmi (or ~/.local/state/lwmi) otherwise.
  */
-static int store_in_repository(const MofResult *r, const char *namespace_, const char *state_dir) {
-        (void) r;
-        (void) namespace_;
-        (void) state_dir;
-        fprintf(stderr, "mofcomp: repository support not built\n");
-        return -EOPNOTSUPP;
+static char *default_state_dir(void) {
+        const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        char *p = NULL;
+
+        if (geteuid() == 0)
+                return strdup("/var/lib/lwmi");
+        if (xdg && *xdg) {
+                if (asprintf(&p, "%s/lwmi", xdg) < 0)
+                        return NULL;
+        } else if (home && *home) {
+                if (asprintf(&p, "%s/.local/state/lwmi", home) < 0)
+                        return NULL;
+        }
+        return p;
 }
 
 /* The include guard base of a header: its file name without folder and extension. */
@@ -97,14 +111,17 @@ int main(int argc, char **argv) {
                 { "namespace", required_argument, NULL, 'n' },
                 { "state", required_argument, NULL, 's' },
                 { "cpp", no_argument, NULL, 'p' },
+                { "list", no_argument, NULL, 'l' },
+                { "show", required_argument, NULL, 'S' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
         };
         _cleanup_free_ const char **include_dirs = NULL;
         size_t n_include_dirs = 0;
-        const char *header = NULL, *namespace_ = NULL, *state = NULL;
-        bool check = false, cpp = false, failed = false;
+        const char *header = NULL, *namespace_ = NULL, *state = NULL, *show = NULL;
+        _cleanup_free_ char *state_default = NULL;
+        bool check = false, cpp = false, failed = false, list = false;
         Mode mode;
         int c;
 
@@ -128,6 +145,12 @@ int main(int argc, char **argv) {
                 case 'p':
                         cpp = true;
                         break;
+                case 'l':
+                        list = true;
+                        break;
+                case 'S':
+                        show = optarg;
+                        break;
                 case 'I':
                         include_dirs[n_include_dirs++] = optarg;
                         break;
@@ -142,18 +165,50 @@ int main(int argc, char **argv) {
                         return EXIT_USAGE;
                 }
         }
-        if (check && header) {
-                fprintf(stderr, "mofcomp: --check and --header cannot be combined\n");
+        if ((check ? 1 : 0) + (header ? 1 : 0) + (list ? 1 : 0) + (show ? 1 : 0) > 1) {
+                fprintf(stderr, "mofcomp: --check, --header, --list and --show exclude each other\n");
                 return EXIT_USAGE;
         }
-        mode = check ? MODE_CHECK : header ? MODE_HEADER : MODE_STORE;
+        mode = check    ? MODE_CHECK
+               : header ? MODE_HEADER
+               : list   ? MODE_LIST
+               : show   ? MODE_SHOW
+                        : MODE_STORE;
+        if (mode == MODE_STORE || mode == MODE_LIST || mode == MODE_SHOW) {
+                if (!state) {
+                        state = state_default = default_state_dir();
+                        if (!state) {
+                                fprintf(stderr, "mofcomp: no --state given and no HOME\n");
+                                return EXIT_USAGE;
+                        }
+                }
+        }
+        if (mode == MODE_LIST || mode == MODE_SHOW) {
+                if (optind < argc) {
+                        fprintf(stderr, "mofcomp: --list and --show take no input file\n");
+                        return EXIT_USAGE;
+                }
+                if (mode == MODE_LIST)
+                        return mofcomp_list(state, namespace_) < 0 ? EXIT_INPUT : EXIT_SUCCESS;
+                return mofcomp_show(state, namespace_, show) < 0 ? EXIT_INPUT : EXIT_SUCCESS;
+        }
         if (optind >= argc) {
                 fprintf(stderr, "mofcomp: no input file\nTry 'mofcomp --help'.\n");
                 return EXIT_USAGE;
         }
-        if (mode != MODE_CHECK && argc - optind != 1) {
+        if (mode == MODE_HEADER && argc - optind != 1) {
                 fprintf(stderr, "mofcomp: exactly one input file expected\n");
                 return EXIT_USAGE;
+        }
+        if (mode == MODE_STORE) {
+                MofOptions opts = {
+                        .include_dirs = include_dirs,
+                        .n_include_dirs = n_include_dirs,
+                        .run_cpp = cpp,
+                };
+                int r = mofcomp_store(state, namespace_, &opts, argv + optind,
+                                      (size_t) (argc - optind));
+                return r == 0 ? EXIT_SUCCESS : EXIT_INPUT;
         }
 
         for (int i = optind; i < argc; i++) {
@@ -179,8 +234,6 @@ int main(int argc, char **argv) {
                         continue;
                 }
                 if (mode == MODE_HEADER && write_header(header, argv[i], res) < 0)
-                        failed = true;
-                if (mode == MODE_STORE && store_in_repository(res, namespace_, state) < 0)
                         failed = true;
         }
         return failed ? EXIT_INPUT : EXIT_SUCCESS;
