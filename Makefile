@@ -3,7 +3,8 @@
 #
 #   make            build (gcc, Debug, -Werror) into build/dev
 #   make demo       the main job: see scripts/demo.sh
-#   make check      gcc build + all tests, then clang ASan+UBSan build + all tests
+#   make check      gcc -Werror build + all tests, clang ASan+UBSan build + all tests,
+#                   RelWithDebInfo -DNDEBUG build + all tests, formatting check
 #   make bench      release build + benchmarks (figures go to stdout)
 #   make fuzz       clang libFuzzer build; each harness runs FUZZ_SECONDS (60) seconds
 #   make install    release build installed under PREFIX (/usr/local)
@@ -13,7 +14,7 @@ PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo check check-dev check-asan bench fuzz install format format-check clean
+.PHONY: all deps build demo check check-dev check-asan check-release bench fuzz install format format-check clean
 
 all: build
 
@@ -37,7 +38,12 @@ check-asan: deps
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan
 
-check: check-dev check-asan format-check
+check-release: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+	ctest --preset release
+
+check: check-dev check-asan check-release format-check
 
 bench: deps
 	cmake --preset release >/dev/null

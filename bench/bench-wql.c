@@ -109,7 +109,15 @@ int main(int argc, char **argv) {
         WqlError err = WQL_ERROR_INIT;
         WqlQuery *q = NULL;
         Binding b = {};
-        uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000, n_obj;
+        uint64_t n = 10000000, n_obj;
+        char *end = NULL;
+
+        /* an optional evaluation count; scripts/bench.sh passes the corpus folder, ignored here */
+        if (argc > 1) {
+                uint64_t v = strtoull(argv[1], &end, 10);
+                if (end && *end == 0 && v > 0)
+                        n = v;
+        }
         uint64_t t0, t_wql = UINT64_MAX, t_base = UINT64_MAX, t_obj = UINT64_MAX;
         uint64_t hits_wql = 0, hits_base = 0, hits_obj = 0;
 

@@ -1397,7 +1397,7 @@ static int decode_input(Compiler *c, const char *name, const void *data, size_t 
                         return -EINVAL;
                 }
                 if (be) {
-                        le = malloc(units * 2 + 1);
+                        le = calloc(units * 2 + 1, 1);
                         if (!le)
                                 return -ENOMEM;
                         for (size_t i = 0; i < units; i++) {
