@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for DMTF datetimes: parse, format, wildcards, compare, unix time. */
+#include <string.h>
+
 #include <lwmi/common.h>
 
 #include "shared/test.h"
@@ -149,6 +151,17 @@ TEST(unix_usec) {
         ASSERT_ERRNO(lwmi_datetime_from_unix_usec(us - 1, 0, &dt), ERANGE);
         ASSERT_ERRNO(lwmi_datetime_from_unix_usec(INT64_MAX, 0, &dt), ERANGE);
         ASSERT_ERRNO(lwmi_datetime_from_unix_usec(INT64_MAX, 999, &dt), ERANGE);
+}
+
+TEST(format_clamps_bad_fields) {
+        lwmi_datetime dt = { .year = 123456, .month = 200, .day = 99, .utc_offset = -1500 };
+        char out[LWMI_DATETIME_STRING_MAX];
+
+        /* never more than 25 characters, whatever the struct holds */
+        ASSERT_EQ(strlen(lwmi_datetime_format(&dt, out)), 25);
+        ASSERT_ERRNO(lwmi_datetime_parse(out, &dt), EINVAL);
+        dt = (lwmi_datetime){ .is_interval = true, .day = 123456789 };
+        ASSERT_STREQ(lwmi_datetime_format(&dt, out), "23456789000000.000000:000");
 }
 
 TEST_MAIN()

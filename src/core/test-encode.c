@@ -276,4 +276,23 @@ TEST(nesting_is_bounded) {
         ASSERT_ERRNO(cim_object_decode(a.s, a.len, lookup_fixed, c, &d), EBADMSG);
 }
 
+TEST(embedded_class_and_array_qualifier) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *c = NULL, *inner = NULL;
+        _cleanup_(lwmi_value_clearp) lwmi_value a = LWMI_VALUE_NULL;
+        lwmi_value v;
+
+        ASSERT_OK(lwmi_class_new("Holder", NULL, &c));
+        ASSERT_OK(lwmi_class_new("Inner", NULL, &inner));
+        ASSERT_OK(lwmi_class_add_property(inner, "Y", LWMI_CIM_SINT16, NULL, NULL));
+        ASSERT_OK(lwmi_class_add_property(c, "Obj", LWMI_CIM_OBJECT, NULL, NULL));
+        lwmi_value_set_object(&v, inner);
+        ASSERT_OK(lwmi_object_put(c, "Obj", &v));
+        lwmi_value_clear(&v);
+        ASSERT_OK(lwmi_value_set_array(&a, LWMI_CIM_SINT32, 2));
+        lwmi_value_set_sint(&a.u.array.items[0], LWMI_CIM_SINT32, -7);
+        ASSERT_OK(
+                lwmi_object_set_qualifier(c, "Obj", "ValueMap", &a, LWMI_FLAVOR_DISABLE_OVERRIDE));
+        roundtrip(c, false, NULL);
+}
+
 TEST_MAIN()

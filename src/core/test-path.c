@@ -211,4 +211,23 @@ TEST(format_key_types) {
         ASSERT_EQ(lwmi_path_get_key_count(q), 4);
 }
 
+TEST(unnamed_key) {
+        _cleanup_(lwmi_path_freep) lwmi_path *p = NULL;
+        _cleanup_free_ char *s = NULL;
+        const lwmi_value *v;
+        const char *name = "x";
+        lwmi_value k;
+
+        ASSERT_OK(lwmi_path_parse("root/wmi:Foo=\"v\"", &p));
+        ASSERT_EQ(lwmi_path_get_key_count(p), 1);
+        ASSERT_OK(lwmi_path_get_key(p, 0, &name, &v));
+        ASSERT_NULL(name);
+        ASSERT_STREQ(v->u.string, "v");
+        ASSERT_NULL(lwmi_path_find_key(p, "Name"));
+        lwmi_value_set_uint(&k, LWMI_CIM_UINT8, 1);
+        ASSERT_ERRNO(lwmi_path_add_key(p, "Other", &k), EINVAL);
+        ASSERT_OK(lwmi_path_format(p, true, &s));
+        ASSERT_STREQ(s, "Foo=\"v\"");
+}
+
 TEST_MAIN()

@@ -347,4 +347,28 @@ TEST(json_invalid_utf8) {
         ASSERT_STREQ(j, "\"a\\ufffdb\"");
 }
 
+TEST(object_values) {
+        _cleanup_(lwmi_value_clearp) lwmi_value a = LWMI_VALUE_NULL, b = LWMI_VALUE_NULL;
+        _cleanup_free_ char *m = NULL, *j = NULL;
+        lwmi_object *c = NULL, *i = NULL;
+
+        ASSERT_OK(lwmi_class_new("E", NULL, &c));
+        ASSERT_OK(lwmi_class_add_property(c, "X", LWMI_CIM_UINT8, NULL, NULL));
+        ASSERT_OK(lwmi_class_spawn_instance(c, &i));
+        ASSERT_OK(lwmi_object_set_uint64(i, "X", 5));
+        lwmi_value_set_object(&a, i);
+        lwmi_object_unref(i);
+        ASSERT_OK(lwmi_value_copy(&b, &a));
+        ASSERT_TRUE(b.u.object == a.u.object);
+        ASSERT_TRUE(lwmi_value_equal(&a, &b));
+        ASSERT_OK(lwmi_value_to_mof(&a, &m));
+        ASSERT_STREQ(m, "instance of E\n{\n    X = 5;\n}");
+        ASSERT_OK(lwmi_value_to_json(&a, &j));
+        ASSERT_STREQ(j, "{\"__CLASS\":\"E\",\"__PATH\":null,\"X\":5}");
+        lwmi_value_clear(&b);
+        lwmi_value_set_object(&b, NULL);
+        ASSERT_TRUE(b.is_null);
+        lwmi_object_unref(c);
+}
+
 TEST_MAIN()
