@@ -135,8 +135,8 @@ int main(int argc, char **argv) {
 
         printf("corpus: %zu files, %zu bytes, %zu classes\n", n, total, classes);
         printf("compile: %u rounds in %.3f s\n", rounds, elapsed);
-        printf("throughput: %.2f MB/s, %.0f classes/s\n",
-               (double) total * rounds / elapsed / 1e6, (double) classes * rounds / elapsed);
+        printf("throughput: %.2f MB/s, %.0f classes/s\n", (double) total * rounds / elapsed / 1e6,
+               (double) classes * rounds / elapsed);
         for (size_t i = 0; i < n; i++) {
                 free(inputs[i].name);
                 free(inputs[i].data);

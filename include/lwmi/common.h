@@ -325,15 +325,15 @@ bool lwmi_guid_is_null(const lwmi_guid *g);
  */
 typedef struct lwmi_datetime {
         bool is_interval;
-        uint16_t wildcards;      /* LWMI_DATETIME_WILD_* bits */
-        int16_t utc_offset;      /* minutes east of UTC; timestamps only */
-        uint32_t year;           /* timestamps: 0..9999 */
-        uint32_t month;          /* 1..12 */
-        uint32_t day;            /* timestamps: 1..31; intervals: 0..99999999 days */
-        uint32_t hour;           /* 0..23 */
-        uint32_t minute;         /* 0..59 */
-        uint32_t second;         /* 0..60 (leap second) */
-        uint32_t microseconds;   /* 0..999999 */
+        uint16_t wildcards;    /* LWMI_DATETIME_WILD_* bits */
+        int16_t utc_offset;    /* minutes east of UTC; timestamps only */
+        uint32_t year;         /* timestamps: 0..9999 */
+        uint32_t month;        /* 1..12 */
+        uint32_t day;          /* timestamps: 1..31; intervals: 0..99999999 days */
+        uint32_t hour;         /* 0..23 */
+        uint32_t minute;       /* 0..59 */
+        uint32_t second;       /* 0..60 (leap second) */
+        uint32_t microseconds; /* 0..999999 */
 } lwmi_datetime;
 
 enum {
@@ -441,7 +441,8 @@ typedef struct lwmi_value {
         } u;
 } lwmi_value;
 
-#define LWMI_VALUE_NULL { .type = LWMI_CIM_EMPTY, .is_null = true }
+#define LWMI_VALUE_NULL \
+ { .type = LWMI_CIM_EMPTY, .is_null = true }
 
 /** lwmi_value_clear() - release what @v owns and make it LWMI_VALUE_NULL. */
 void lwmi_value_clear(lwmi_value *v);
@@ -537,7 +538,7 @@ enum {
         LWMI_FLAVOR_TO_INSTANCE = 1 << 2,
         LWMI_FLAVOR_TRANSLATABLE = 1 << 3,
         LWMI_FLAVOR_AMENDED = 1 << 4,
-        LWMI_FLAVOR_PROPAGATED = 1 << 5,       /* inherited from the superclass */
+        LWMI_FLAVOR_PROPAGATED = 1 << 5, /* inherited from the superclass */
 };
 
 /* ------------------------------------------------------------------------- */
@@ -605,8 +606,8 @@ int lwmi_class_add_method(lwmi_object *cls, const char *name, lwmi_cimtype retur
  *
  * Return: 0, -EEXIST (duplicate parameter), -ENOENT (no such method), -ENOMEM.
  */
-int lwmi_class_add_parameter(lwmi_object *cls, size_t method, const char *name,
-                             lwmi_cimtype type, const char *ref_class, bool in, bool out);
+int lwmi_class_add_parameter(lwmi_object *cls, size_t method, const char *name, lwmi_cimtype type,
+                             const char *ref_class, bool in, bool out);
 
 /**
  * lwmi_class_spawn_instance() - a new instance of @cls with every property set
@@ -728,8 +729,8 @@ int lwmi_object_find_method(const lwmi_object *o, const char *name);
  *
  * Return: 0, -ENOENT (no such method), -ENOMEM.
  */
-int lwmi_object_get_method_signature(const lwmi_object *o, const char *method,
-                                     lwmi_object **ret_in, lwmi_object **ret_out);
+int lwmi_object_get_method_signature(const lwmi_object *o, const char *method, lwmi_object **ret_in,
+                                     lwmi_object **ret_out);
 
 /** lwmi_object_is_key() - whether property @name carries the Key qualifier. */
 bool lwmi_object_is_key(const lwmi_object *o, const char *name);

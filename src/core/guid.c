@@ -10,22 +10,12 @@
 
 #include "shared/macro.h"
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Reads @n hex digits at @s into *ret. */
 static int read_hex(const char *s, size_t n, uint64_t *ret) {
         uint64_t v = 0;
 
         for (size_t i = 0; i < n; i++) {
-                int d = hexval(s[i]);
+                int d = unhexchar(s[i]);
                 if (d < 0)
                         return -EINVAL;
                 v = v << 4 | (uint64_t) d;

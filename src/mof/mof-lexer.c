@@ -121,16 +121,6 @@ static bool is_ident_char(int c) {
         return is_ident_start(c) || (c >= '0' && c <= '9');
 }
 
-static int hex_value(int c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static void skip_line(MofLexer *lx) {
         /* Honours backslash continuations, as the C preprocessor would. */
         while (peek(lx) >= 0 && peek(lx) != '\n') {
@@ -213,8 +203,8 @@ static int64_t lex_escape(MofLexer *lx) {
         case 'x':
         case 'X':
                 advance(lx);
-                while (n < 4 && hex_value(peek(lx)) >= 0) {
-                        v = v * 16 + hex_value(peek(lx));
+                while (n < 4 && unhexchar(peek(lx)) >= 0) {
+                        v = v * 16 + unhexchar(peek(lx));
                         advance(lx);
                         n++;
                 }
@@ -338,12 +328,12 @@ static void lex_number(MofLexer *lx, MofToken *t) {
         if (peek(lx) == '0' && (peek_at(lx, 1) == 'x' || peek_at(lx, 1) == 'X')) {
                 advance(lx);
                 advance(lx);
-                if (hex_value(peek(lx)) < 0)
+                if (unhexchar(peek(lx)) < 0)
                         goto bad;
-                while (hex_value(peek(lx)) >= 0) {
+                while (unhexchar(peek(lx)) >= 0) {
                         if (v > UINT64_MAX >> 4)
                                 overflow = true;
-                        v = v * 16 + (uint64_t) hex_value(peek(lx));
+                        v = v * 16 + (uint64_t) unhexchar(peek(lx));
                         advance(lx);
                 }
                 if (is_ident_char(peek(lx)))

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Case-insensitive CIM name comparison and hashing (ASCII folding only, as WMI does). */
-#include <string.h>
-
 #include "shared/name.h"
+
+#include <string.h>
 
 static inline unsigned char fold(unsigned char c) {
         return (c >= 'A' && c <= 'Z') ? (unsigned char) (c + 32) : c;

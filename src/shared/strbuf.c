@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Growable string buffer; allocation failure is sticky and reported at steal time. */
+#include "shared/strbuf.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "shared/strbuf.h"
 
 void strbuf_deinit(StrBuf *b) {
         free(b->s);

@@ -9,13 +9,14 @@
 #include "shared/macro.h"
 
 typedef struct StrBuf {
-        char *s;      /* always NUL-terminated once anything was appended */
+        char *s; /* always NUL-terminated once anything was appended */
         size_t len;
         size_t alloc;
-        bool oom;     /* sticky: an append failed; strbuf_steal() then returns NULL */
+        bool oom; /* sticky: an append failed; strbuf_steal() then returns NULL */
 } StrBuf;
 
-#define STRBUF_INIT { .s = NULL, .len = 0, .alloc = 0, .oom = false }
+#define STRBUF_INIT \
+ { .s = NULL, .len = 0, .alloc = 0, .oom = false }
 
 void strbuf_deinit(StrBuf *b);
 void strbuf_append(StrBuf *b, const char *s);

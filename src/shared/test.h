@@ -23,10 +23,10 @@ typedef struct TestEntry {
 
 #define TEST_SECTION __attribute__((used, section("lwmi_tests"), aligned(sizeof(void *))))
 
-#define TEST(n)                                                                                    \
-        static void test_##n(void);                                                                \
-        static const TestEntry test_entry_##n TEST_SECTION = { .name = #n, .func = test_##n };     \
-        static void test_##n(void)
+#define TEST(n)                                                                         \
+ static void test_##n(void);                                                            \
+ static const TestEntry test_entry_##n TEST_SECTION = { .name = #n, .func = test_##n }; \
+ static void test_##n(void)
 
 extern const TestEntry __start_lwmi_tests[];
 extern const TestEntry __stop_lwmi_tests[];
@@ -50,81 +50,80 @@ static inline bool test_selected(const char *name) {
 }
 
 /* Defines main(): runs every registered test in order. */
-#define TEST_MAIN()                                                                                \
-        int main(void) {                                                                           \
-                unsigned n = 0;                                                                    \
-                for (const TestEntry *t = __start_lwmi_tests; t < __stop_lwmi_tests; t++) {        \
-                        if (!test_selected(t->name))                                               \
-                                continue;                                                          \
-                        fprintf(stderr, "=== %s\n", t->name);                                      \
-                        t->func();                                                                 \
-                        n++;                                                                       \
-                }                                                                                  \
-                fprintf(stderr, "%u tests passed\n", n);                                           \
-                return 0;                                                                          \
-        }
+#define TEST_MAIN()                                                           \
+ int main(void) {                                                             \
+  unsigned n = 0;                                                             \
+  for (const TestEntry *t = __start_lwmi_tests; t < __stop_lwmi_tests; t++) { \
+   if (!test_selected(t->name))                                               \
+    continue;                                                                 \
+   fprintf(stderr, "=== %s\n", t->name);                                      \
+   t->func();                                                                 \
+   n++;                                                                       \
+  }                                                                           \
+  fprintf(stderr, "%u tests passed\n", n);                                    \
+  return 0;                                                                   \
+ }
 
-#define TEST_FAIL(...)                                                                             \
-        do {                                                                                       \
-                fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                    \
-                fprintf(stderr, __VA_ARGS__);                                                      \
-                fputc('\n', stderr);                                                               \
-                abort();                                                                           \
-        } while (0)
+#define TEST_FAIL(...)                            \
+ do {                                             \
+  fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
+  fprintf(stderr, __VA_ARGS__);                   \
+  fputc('\n', stderr);                            \
+  abort();                                        \
+ } while (0)
 
-#define ASSERT_TRUE(expr)                                                                          \
-        do {                                                                                       \
-                if (!(expr))                                                                       \
-                        TEST_FAIL("assertion failed: %s", #expr);                                  \
-        } while (0)
+#define ASSERT_TRUE(expr)                    \
+ do {                                        \
+  if (!(expr))                               \
+   TEST_FAIL("assertion failed: %s", #expr); \
+ } while (0)
 #define ASSERT_FALSE(expr) ASSERT_TRUE(!(expr))
 
-#define ASSERT_OK(expr)                                                                            \
-        do {                                                                                       \
-                long long assert_r = (long long) (expr);                                           \
-                if (assert_r < 0)                                                                  \
-                        TEST_FAIL("%s failed: %lld (%s)", #expr, assert_r, strerror((int) -assert_r)); \
-        } while (0)
+#define ASSERT_OK(expr)                                                           \
+ do {                                                                             \
+  long long assert_r = (long long) (expr);                                        \
+  if (assert_r < 0)                                                               \
+   TEST_FAIL("%s failed: %lld (%s)", #expr, assert_r, strerror((int) -assert_r)); \
+ } while (0)
 
-#define ASSERT_ERRNO(expr, err)                                                                    \
-        do {                                                                                       \
-                long long assert_r = (long long) (expr);                                           \
-                if (assert_r != -(long long) (err))                                                \
-                        TEST_FAIL("%s = %lld, expected -%s (%d)", #expr, assert_r, #err, (int) (err)); \
-        } while (0)
+#define ASSERT_ERRNO(expr, err)                                                   \
+ do {                                                                             \
+  long long assert_r = (long long) (expr);                                        \
+  if (assert_r != -(long long) (err))                                             \
+   TEST_FAIL("%s = %lld, expected -%s (%d)", #expr, assert_r, #err, (int) (err)); \
+ } while (0)
 
-#define ASSERT_CMP(a, op, b)                                                                       \
-        do {                                                                                       \
-                long long assert_a = (long long) (a), assert_b = (long long) (b);                  \
-                if (!(assert_a op assert_b))                                                       \
-                        TEST_FAIL("%s %s %s: %lld vs %lld", #a, #op, #b, assert_a, assert_b);      \
-        } while (0)
+#define ASSERT_CMP(a, op, b)                                             \
+ do {                                                                    \
+  long long assert_a = (long long) (a), assert_b = (long long) (b);      \
+  if (!(assert_a op assert_b))                                           \
+   TEST_FAIL("%s %s %s: %lld vs %lld", #a, #op, #b, assert_a, assert_b); \
+ } while (0)
 #define ASSERT_EQ(a, b) ASSERT_CMP(a, ==, b)
 #define ASSERT_NE(a, b) ASSERT_CMP(a, !=, b)
 
-#define ASSERT_UEQ(a, b)                                                                           \
-        do {                                                                                       \
-                unsigned long long assert_a = (unsigned long long) (a),                            \
-                                   assert_b = (unsigned long long) (b);                            \
-                if (assert_a != assert_b)                                                          \
-                        TEST_FAIL("%s == %s: %llu vs %llu", #a, #b, assert_a, assert_b);           \
-        } while (0)
+#define ASSERT_UEQ(a, b)                                                                       \
+ do {                                                                                          \
+  unsigned long long assert_a = (unsigned long long) (a), assert_b = (unsigned long long) (b); \
+  if (assert_a != assert_b)                                                                    \
+   TEST_FAIL("%s == %s: %llu vs %llu", #a, #b, assert_a, assert_b);                            \
+ } while (0)
 
-#define ASSERT_STREQ(a, b)                                                                         \
-        do {                                                                                       \
-                const char *assert_a = (a), *assert_b = (b);                                       \
-                if (!assert_a || !assert_b || strcmp(assert_a, assert_b) != 0)                     \
-                        TEST_FAIL("%s == %s: \"%s\" vs \"%s\"", #a, #b,                            \
-                                  assert_a ? assert_a : "(null)", assert_b ? assert_b : "(null)"); \
-        } while (0)
+#define ASSERT_STREQ(a, b)                                                         \
+ do {                                                                              \
+  const char *assert_a = (a), *assert_b = (b);                                     \
+  if (!assert_a || !assert_b || strcmp(assert_a, assert_b) != 0)                   \
+   TEST_FAIL("%s == %s: \"%s\" vs \"%s\"", #a, #b, assert_a ? assert_a : "(null)", \
+             assert_b ? assert_b : "(null)");                                      \
+ } while (0)
 
-#define ASSERT_NOT_NULL(p)                                                                         \
-        do {                                                                                       \
-                if (!(p))                                                                          \
-                        TEST_FAIL("%s is NULL", #p);                                               \
-        } while (0)
-#define ASSERT_NULL(p)                                                                             \
-        do {                                                                                       \
-                if ((p))                                                                           \
-                        TEST_FAIL("%s is not NULL", #p);                                           \
-        } while (0)
+#define ASSERT_NOT_NULL(p)      \
+ do {                           \
+  if (!(p))                     \
+   TEST_FAIL("%s is NULL", #p); \
+ } while (0)
+#define ASSERT_NULL(p)              \
+ do {                               \
+  if ((p))                          \
+   TEST_FAIL("%s is not NULL", #p); \
+ } while (0)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* UTF-8 / UTF-16LE conversion with strict validation. */
+#include "shared/utf.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "shared/strbuf.h"
-#include "shared/utf.h"
 
 int utf8_decode(const char *str, size_t n, uint32_t *ret_cp) {
         const unsigned char *s = (const unsigned char *) str;
@@ -141,7 +142,8 @@ long utf8_to_utf16le(const char *s, size_t n, void *out, size_t out_units) {
                 i += (size_t) l;
                 if (cp >= 0x10000) {
                         uint32_t v = cp - 0x10000;
-                        uint16_t hi = (uint16_t) (0xd800 + (v >> 10)), lo = (uint16_t) (0xdc00 + (v & 0x3ff));
+                        uint16_t hi = (uint16_t) (0xd800 + (v >> 10)),
+                                 lo = (uint16_t) (0xdc00 + (v & 0x3ff));
                         if (k + 2 > out_units)
                                 return -ENOBUFS;
                         o[2 * k] = (unsigned char) hi, o[2 * k + 1] = (unsigned char) (hi >> 8);

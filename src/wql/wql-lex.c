@@ -173,16 +173,6 @@ static bool is_space(unsigned char c) {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-static int hexval(unsigned char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int lex_error(WqlLexer *lx, WqlError *err, size_t offset, size_t n_token, const char *msg) {
         return wql_error_set(err, LWMI_WBEM_E_INVALID_QUERY, lx->s, lx->n, offset, n_token, "%s",
                              msg);
@@ -211,11 +201,11 @@ static int lex_number(WqlLexer *lx, WqlToken *t, WqlError *err) {
                 size_t d = 0;
 
                 p += 2;
-                for (; p < lx->n && hexval((unsigned char) lx->s[p]) >= 0; p++, d++) {
+                for (; p < lx->n && unhexchar((unsigned char) lx->s[p]) >= 0; p++, d++) {
                         if (u >> 60)
                                 return lex_error(lx, err, t->start, p - t->start + 1,
                                                  "integer out of range");
-                        u = (u << 4) | (uint64_t) hexval((unsigned char) lx->s[p]);
+                        u = (u << 4) | (uint64_t) unhexchar((unsigned char) lx->s[p]);
                 }
                 if (d == 0)
                         return lex_error(lx, err, t->start, p - t->start, "invalid number");

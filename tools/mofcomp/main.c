@@ -166,7 +166,8 @@ int main(int argc, char **argv) {
                 }
         }
         if ((check ? 1 : 0) + (header ? 1 : 0) + (list ? 1 : 0) + (show ? 1 : 0) > 1) {
-                fprintf(stderr, "mofcomp: --check, --header, --list and --show exclude each other\n");
+                fprintf(stderr,
+                        "mofcomp: --check, --header, --list and --show exclude each other\n");
                 return EXIT_USAGE;
         }
         mode = check    ? MODE_CHECK

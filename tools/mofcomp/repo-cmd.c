@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* mofcomp's repository commands: store compiled MOF, list and show classes. */
+#include "repo-cmd.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "repo-cmd.h"
 #include "repo/repo.h"
 #include "shared/macro.h"
 
