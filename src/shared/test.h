@@ -19,13 +19,16 @@
 typedef struct TestEntry {
         const char *name;
         void (*func)(void);
+        int line; /* tests run in source order; the linker may reorder the section */
 } TestEntry;
 
 #define TEST_SECTION __attribute__((used, section("lwmi_tests"), aligned(sizeof(void *))))
 
-#define TEST(n)                                                                         \
- static void test_##n(void);                                                            \
- static const TestEntry test_entry_##n TEST_SECTION = { .name = #n, .func = test_##n }; \
+#define TEST(n)                                                             \
+ static void test_##n(void);                                                \
+ static const TestEntry test_entry_##n TEST_SECTION = { .name = #n,         \
+                                                        .func = test_##n,   \
+                                                        .line = __LINE__ }; \
  static void test_##n(void)
 
 extern const TestEntry __start_lwmi_tests[];
@@ -49,19 +52,32 @@ static inline bool test_selected(const char *name) {
         return false;
 }
 
-/* Defines main(): runs every registered test in order. */
-#define TEST_MAIN()                                                           \
- int main(void) {                                                             \
-  unsigned n = 0;                                                             \
-  for (const TestEntry *t = __start_lwmi_tests; t < __stop_lwmi_tests; t++) { \
-   if (!test_selected(t->name))                                               \
-    continue;                                                                 \
-   fprintf(stderr, "=== %s\n", t->name);                                      \
-   t->func();                                                                 \
-   n++;                                                                       \
-  }                                                                           \
-  fprintf(stderr, "%u tests passed\n", n);                                    \
-  return 0;                                                                   \
+static inline int test_entry_cmp(const void *a, const void *b) {
+        const TestEntry *const *x = a, *const *y = b;
+
+        return (*x)->line - (*y)->line;
+}
+
+/* Defines main(): runs every registered test in source order. */
+#define TEST_MAIN()                                                        \
+ int main(void) {                                                          \
+  size_t n_all = (size_t) (__stop_lwmi_tests - __start_lwmi_tests), n = 0; \
+  const TestEntry **order = calloc(n_all ? n_all : 1, sizeof(*order));     \
+  if (!order)                                                              \
+   return EXIT_FAILURE;                                                    \
+  for (size_t i = 0; i < n_all; i++)                                       \
+   order[i] = &__start_lwmi_tests[i];                                      \
+  qsort(order, n_all, sizeof(*order), test_entry_cmp);                     \
+  for (size_t i = 0; i < n_all; i++) {                                     \
+   if (!test_selected(order[i]->name))                                     \
+    continue;                                                              \
+   fprintf(stderr, "=== %s\n", order[i]->name);                            \
+   order[i]->func();                                                       \
+   n++;                                                                    \
+  }                                                                        \
+  free(order);                                                             \
+  fprintf(stderr, "%zu tests passed\n", n);                                \
+  return 0;                                                                \
  }
 
 #define TEST_FAIL(...)                            \
