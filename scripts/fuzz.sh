@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs each libFuzzer harness of a fuzz build for a fixed time. The stored
+# Runs each libFuzzer harness of a fuzz build (or only those named after the
+# two arguments) for a fixed time. The stored
 # corpus (fuzz/corpus/<target>) seeds a working corpus under the build folder,
 # so new inputs never land in the source tree; crashes are written there too
 # and make the script fail.
@@ -8,6 +9,8 @@ set -euo pipefail
 
 build=${1:-build/fuzz}
 seconds=${2:-60}
+shift 2 2>/dev/null || shift $#
+only=" $* "   # optional harness names; all when empty
 src=$(cd "$(dirname "$0")/.." && pwd)
 
 status=0
@@ -15,6 +18,9 @@ shopt -s nullglob
 for f in "$build"/fuzz-* "$build"/*/fuzz-* "$build"/*/*/fuzz-*; do
   [ -x "$f" ] && [ -f "$f" ] || continue
   name=$(basename "$f")
+  if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then
+    continue
+  fi
   work="$build/fuzz-work/$name"
   mkdir -p "$work/corpus" "$work/artifacts"
   if [ -d "$src/fuzz/corpus/$name" ]; then
