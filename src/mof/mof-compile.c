@@ -680,7 +680,8 @@ static bool check_data_ids(Compiler *c, const MofClassDecl *d, lwmi_object *cls)
         bool ok = true;
         int64_t expect = 1;
 
-        ids = calloc(cls->n_props + 1, sizeof(DataId));
+        /* inherited items plus every local declaration, compiled or not */
+        ids = calloc(cls->n_props + d->n_features + 1, sizeof(DataId));
         if (!ids) {
                 c->oom = true;
                 return false;
