@@ -24,6 +24,7 @@ typedef struct Args {
         const char *socket;
         WmicFormat format;
         bool format_set;
+        bool item; /* set: write each property alone (set_item) */
         uint64_t timeout_usec;
         int argc; /* the command and its arguments */
         char **argv;
@@ -35,7 +36,8 @@ static void usage(FILE *f) {
               "Commands:\n"
               "  query WQL                      run a WQL query\n"
               "  get PATH                       print one instance\n"
-              "  set PATH Prop=Value...         write properties of an instance\n"
+              "  set PATH Prop=Value...         write an instance: read it, change the\n"
+              "                                 properties, write the whole block back\n"
               "  call PATH Method [Arg=Value...] call a method\n"
               "  classes [PATTERN]              list classes (shell pattern)\n"
               "  class NAME                     print a class as MOF\n"
@@ -45,6 +47,8 @@ static void usage(FILE *f) {
               "  -s, --socket PATH              the broker's socket\n"
               "  -f, --format table|list|json|csv\n"
               "  -t, --timeout SEC              longest wait for each answer (default 30)\n"
+              "  -i, --item                     set: write each property on its own (one\n"
+              "                                 data item each, the driver's set_item)\n"
               "  -h, --help                     this help\n",
               f);
 }
@@ -77,13 +81,14 @@ static int parse_args(int argc, char **argv, Args *a) {
                 { "socket", required_argument, NULL, 's' },
                 { "format", required_argument, NULL, 'f' },
                 { "timeout", required_argument, NULL, 't' },
+                { "item", no_argument, NULL, 'i' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         int c;
 
         /* "+": options come before the command, so that WQL and values may start with '-'. */
-        while ((c = getopt_long(argc, argv, "+n:s:f:t:h", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+n:s:f:t:ih", opts, NULL)) >= 0)
                 switch (c) {
                 case 'n':
                         a->namespace_ = optarg;
@@ -105,6 +110,9 @@ static int parse_args(int argc, char **argv, Args *a) {
                         a->timeout_usec = (uint64_t) (sec * 1e6);
                         break;
                 }
+                case 'i':
+                        a->item = true;
+                        break;
                 case 'h':
                         usage(stdout);
                         return 0;
@@ -175,7 +183,8 @@ static char *split_assignment(char *s) {
         return eq + 1;
 }
 
-static int cmd_set(lwmi_client *c, const Args *a) {
+/* set --item: one put_property (set_item) per assignment. */
+static int set_items(lwmi_client *c, const Args *a) {
         for (int i = 2; i < a->argc; i++) {
                 lwmi_error err = { 0 };
                 char *name = a->argv[i], *value = split_assignment(name);
@@ -190,6 +199,46 @@ static int cmd_set(lwmi_client *c, const Args *a) {
                         return wmi_error(name, r, &err);
         }
         return 0;
+}
+
+/*
+ * set: read the instance, change the properties, write the whole block back
+ * (IWbemServices::PutInstance, the driver's set_instance), as WMI does.
+ */
+static int cmd_set(lwmi_client *c, const Args *a) {
+        lwmi_object *o = NULL;
+        lwmi_error err = { 0 };
+        int r, ret = 0;
+
+        if (a->item)
+                return set_items(c, a);
+        r = lwmi_client_get_object(c, a->argv[1], &o, &err);
+        if (r < 0)
+                return wmi_error(a->argv[1], r, &err);
+        for (int i = 2; i < a->argc; i++) {
+                char *name = a->argv[i], *value = split_assignment(name);
+                lwmi_value v;
+
+                r = lwmi_value_set_string(&v, LWMI_CIM_STRING, value);
+                if (r >= 0)
+                        r = lwmi_object_put(o, name, &v);
+                lwmi_value_clear(&v);
+                if (r < 0) {
+                        lwmi_error_set(&err,
+                                       r == -ENOENT ? LWMI_WBEM_E_NOT_FOUND
+                                                    : LWMI_WBEM_E_TYPE_MISMATCH,
+                                       r == -ENOENT ? "no such property"
+                                                    : "value does not fit the property's type");
+                        ret = wmi_error(name, r, &err);
+                        goto finish;
+                }
+        }
+        r = lwmi_client_put_instance(c, o, 0, &err);
+        if (r < 0)
+                ret = wmi_error(a->argv[1], r, &err);
+finish:
+        lwmi_object_unref(o);
+        return ret;
 }
 
 static int cmd_call(lwmi_client *c, const Args *a) {

@@ -53,8 +53,13 @@ run 1 get 'Sample.Name="zz"'
 has err "no such instance (WBEM_E_NOT_FOUND 0x80041002)"
 
 run 0 set 'Sample.Name="a"' Value=42
+run 0 --item set 'Sample.Name="a"' Value=42
 run 1 set 'Sample.Name="a"' Value=notanumber
 has err "WBEM_E_TYPE_MISMATCH"
+run 1 --item set 'Sample.Name="a"' Value=notanumber
+has err "WBEM_E_TYPE_MISMATCH"
+run 1 set 'Sample.Name="a"' Nope=1
+has err "WBEM_E_NOT_FOUND"
 
 run 0 call 'Sample.Name="a"' Double In=21
 has out "^Out=42"
