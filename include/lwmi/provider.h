@@ -50,18 +50,19 @@
  * broker receives in REPLY (table in src/provider/provider-status.c, agreed in
  * docs/protocol.md 4.6):
  *
- *   outcome (spec item)                  KMDF NTSTATUS                  WBEM status
- *   success                              STATUS_SUCCESS                 0
- *   too small (36, 37, 41, 56)           STATUS_BUFFER_TOO_SMALL        WBEM_E_BUFFER_TOO_SMALL +
- * size no query support (35)                STATUS_INVALID_DEVICE_REQUEST  WBEM_E_NOT_SUPPORTED no
- * execute_method (53)               STATUS_INVALID_DEVICE_REQUEST  WBEM_E_NOT_SUPPORTED no
- * set_instance, or context (47)     STATUS_WMI_READ_ONLY           WBEM_E_READ_ONLY no set_item
- * (50)                     STATUS_WMI_READ_ONLY           WBEM_E_READ_ONLY set input too small (48,
- * 49)         STATUS_WMI_SET_FAILURE         WBEM_E_INVALID_PARAMETER unknown GUID or instance (28,
- * 31)    STATUS_WMI_*_NOT_FOUND         WBEM_E_NOT_FOUND method returns -EBADRQC (55)
- * STATUS_WMI_ITEMID_NOT_FOUND    WBEM_E_INVALID_METHOD success with used > size (40)
- * STATUS_UNSUCCESSFUL            WBEM_E_PROVIDER_FAILURE any other -errno                     (the
- * driver's)                 lwmi_status_from_errno()
+ *   outcome (spec item)             KMDF NTSTATUS                  WBEM status
+ *   success                         STATUS_SUCCESS                 0
+ *   too small (36, 37, 41, 56)      STATUS_BUFFER_TOO_SMALL        WBEM_E_BUFFER_TOO_SMALL
+ *                                                                  + size needed
+ *   no query support (35)           STATUS_INVALID_DEVICE_REQUEST  WBEM_E_NOT_SUPPORTED
+ *   no execute_method (53)          STATUS_INVALID_DEVICE_REQUEST  WBEM_E_NOT_SUPPORTED
+ *   no set_instance, context (47)   STATUS_WMI_READ_ONLY           WBEM_E_READ_ONLY
+ *   no set_item (50)                STATUS_WMI_READ_ONLY           WBEM_E_READ_ONLY
+ *   set input too small (48, 49)    STATUS_WMI_SET_FAILURE         WBEM_E_INVALID_PARAMETER
+ *   unknown GUID/instance (28, 31)  STATUS_WMI_*_NOT_FOUND         WBEM_E_NOT_FOUND
+ *   method returns -EBADRQC (55)    STATUS_WMI_ITEMID_NOT_FOUND    WBEM_E_INVALID_METHOD
+ *   success, used > size (40)       STATUS_UNSUCCESSFUL            WBEM_E_PROVIDER_FAILURE
+ *   any other -errno                (the driver's)                 lwmi_status_from_errno()
  *
  * lwmi extensions without a KMDF counterpart: the event loop calls (the kernel
  * dispatches IRPs), lwmi_instance_get_name()/_get_index(), and the broker's
