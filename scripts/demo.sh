@@ -7,10 +7,19 @@ set -euo pipefail
 
 build=${1:-build/dev}
 mofcomp="$build/tools/mofcomp/mofcomp"
+wmid="$build/src/broker/wmid"
+wmic="$build/tools/wmic/wmic"
+sampledrv="$build/examples/sampledrv/sampledrv"
 mof=examples/sampledrv/sampledrv.mof
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lwmi-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -46,5 +55,51 @@ step "5. List the classes of root\\wmi back from the repository"
 step "6. One class, read back from the repository as MOF"
 "$mofcomp" --state "$work/state" --namespace 'root\wmi' --show Sample_Event
 
+step "7. Start wmid on a private socket, then the sample driver"
+sock="$work/wmid.sock"
+mkfifo "$work/ready"
+"$wmid" --socket "$sock" --state "$work/wmid-state" --ready-fd 3 3>"$work/ready" \
+  2> "$work/wmid.log" &
+pids+=($!)
+read -r ready < "$work/ready"
+echo "wmid: $ready"
+"$sampledrv" --socket "$sock" --hotplug-interval 1500 2> "$work/sampledrv.log" &
+pids+=($!)
+# wait until the driver's instances are registered (at most 5 s)
+for _ in $(seq 100); do
+  "$wmic" --socket "$sock" query "SELECT * FROM Sample_Settings" 2>/dev/null | grep -q sampledrv \
+    && break
+  sleep 0.05
+done
+W=("$wmic" --socket "$sock")
+run() { printf '$ wmic %s\n' "$*"; "${W[@]}" "$@" || echo "(exit $?)"; }
+
+step "8. The driver's classes"
+run classes 'Sample*'
+
+step "9. Queries: a context-served block, two instances, a WHERE clause, a variable-length block"
+run query "SELECT * FROM Sample_DeviceInfo"
+run query "SELECT * FROM Sample_Settings"
+run query "SELECT InstanceName, TxPower FROM Sample_Settings WHERE TxPower > 10"
+run --format list query "SELECT * FROM Sample_PortTable"
+run --format json get 'Sample_Settings.InstanceName="sampledrv_0"'
+
+step "10. Writes: a whole block (set_instance), then one item (set_item)"
+run set 'Sample_Settings.InstanceName="sampledrv_0"' TxPower=15 LinkSpeed=100
+run --item set 'Sample_Settings.InstanceName="sampledrv_1"' PowerSave=TRUE
+run query "SELECT * FROM Sample_Settings"
+
+step "11. Methods, one whose output needs a larger buffer than first offered"
+run call 'Sample_Methods.InstanceName="sampledrv_0"' AddNumbers A=2 B=40
+run call 'Sample_Methods.InstanceName="sampledrv_0"' EchoText Repeat=40 Text=lwmi-
+run get 'Sample_Methods.InstanceName="sampledrv_0"'
+
+step "12. Refusals: a read-only block, a write-only block"
+run set 'Sample_DeviceInfo.InstanceName="sampledrv_0"' PortCount=3
+run query "SELECT * FROM Sample_Control"
+
+step "13. The driver's log"
+sed 's/^/    /' "$work/sampledrv.log"
+
 echo
-echo "demo finished; state directory removed"
+echo "demo finished; wmid and sampledrv stopped, state directory removed"

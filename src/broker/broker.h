@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wmid internals: the event loop, connections, the provider registry and the
+ * pending provider calls. One thread owns all of it (STYLE.md 3.6).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <lwmi/common.h>
+
+#include "mof/layout.h"
+#include "repo/repo.h"
+#include "shared/macro.h"
+#include "wire/wire.h"
+#include "wql/wql.h"
+
+/* Limits: everything a peer can make the broker allocate is bounded. */
+#define BROKER_CONNS_MAX            1024
+#define BROKER_PENDING_PER_CLIENT   256         /* outstanding requests of one client */
+#define BROKER_INSTANCES_PER_GUID   4096        /* registered instances of one provider */
+#define BROKER_PROVIDERS_PER_CONN   1024        /* providers (GUIDs) of one connection */
+#define BROKER_DEVICES_PER_CONN     64          /* devices of one connection */
+#define BROKER_CALLS_MAX            65536       /* pending provider calls, all clients together */
+#define BROKER_SUBS_PER_CLIENT      64          /* event subscriptions of one client */
+#define BROKER_EVENT_QUEUE_DEFAULT  (1u << 20)  /* bytes of unread output before events drop */
+#define BROKER_RETRIES_MAX          4           /* buffer-too-small retries of one call */
+#define BROKER_BATCH_BYTES          65536       /* an OBJECTS batch is flushed past this size */
+#define BROKER_OUTPUT_MAX           (64u << 20) /* unread output before a peer is dropped */
+#define BROKER_TIMEOUT_USEC_DEFAULT (10ULL * 1000000ULL)
+
+enum {
+        LOG_LVL_ERR = 3,
+        LOG_LVL_WARNING = 4,
+        LOG_LVL_INFO = 6,
+        LOG_LVL_DEBUG = 7,
+};
+
+typedef struct Broker Broker;
+typedef struct Conn Conn;
+typedef struct Request Request;
+
+/* A device registered by a provider connection (DEVICE_REGISTER). */
+typedef struct Device {
+        char *name;
+        struct Device *next;
+} Device;
+
+/* A registered instance of a provider: its id and, optionally, a static name. */
+typedef struct Instance {
+        uint32_t id;
+        char *name; /* NULL: "<device>_<index>" */
+} Instance;
+
+/* A provider: one GUID of one provider connection, mapped to one class of root\wmi. */
+typedef struct Provider {
+        Conn *conn; /* owner; the provider dies with it */
+        lwmi_guid guid;
+        char *device; /* base name of the instance names */
+        char *class_name;
+        uint32_t flags;
+        uint32_t min_size;
+        bool events_enabled; /* FUNCTION_CONTROL(event, enable) was sent */
+        Instance *instances; /* registration order = index */
+        size_t n_instances;
+        size_t alloc_instances;
+        struct Provider *next;
+} Provider;
+
+/* Connection of a client or a provider. */
+struct Conn {
+        Broker *broker;
+        int fd;
+        uint64_t serial; /* unique per connection, for logs */
+        pid_t pid;
+        uid_t uid;
+        gid_t gid;
+        gid_t *groups; /* supplementary groups (SO_PEERGROUPS), may be NULL */
+        size_t n_groups;
+        uint8_t role; /* 0 until HELLO, then WIRE_ROLE_* */
+        char *name;
+        WireReader in;
+        WireWriter out;
+        bool epollout;       /* EPOLLOUT is armed */
+        bool dead;           /* to be freed at the end of this loop iteration */
+        unsigned n_requests; /* client: requests still running */
+        Device *devices;
+        struct Conn *prev, *next;
+};
+
+/* Kinds of requests that wait on providers. */
+typedef enum RequestKind {
+        REQUEST_QUERY = 1,
+        REQUEST_GET,
+        REQUEST_SET,
+        REQUEST_METHOD,
+} RequestKind;
+
+/*
+ * A client request that waits on provider calls. It outlives its client: a
+ * client that disconnects leaves its requests orphaned (client NULL), and
+ * they are freed when their last call ends.
+ */
+struct Request {
+        Broker *broker;
+        RequestKind kind;
+        Conn *client;
+        uint32_t request_id;
+        char *ns;
+        unsigned n_calls;        /* calls still outstanding */
+        lwmi_status status;      /* first failure, else 0 */
+        char *message;           /* with status */
+        WqlQuery *query;         /* REQUEST_QUERY */
+        BlockLayout *out_layout; /* REQUEST_METHOD */
+        lwmi_object *out_class;  /* REQUEST_METHOD: __PARAMETERS class of the out layout */
+        WireListBuf batch;       /* objects not yet sent */
+        char *layout_class;      /* the class whose layout is cached below */
+        lwmi_object *layout_cls;
+        BlockLayout *layout;
+        struct Request *next;
+};
+
+/* One call to a provider, keyed by a broker-chosen request id. */
+typedef struct Call {
+        uint32_t id;
+        Request *request;
+        Conn *provider;
+        uint16_t type; /* WIRE_MSG_QUERY_INSTANCE etc. */
+        lwmi_guid guid;
+        uint32_t instance_id;
+        char *instance_name;
+        char *class_name;
+        uint32_t item_id; /* SET_ITEM item, EXECUTE_METHOD method */
+        uint32_t buffer_size;
+        void *data; /* SET_*, EXECUTE_METHOD input (owned) */
+        size_t size;
+        unsigned retries;
+        uint64_t deadline_usec;
+        struct Call *prev, *next; /* sorted by deadline */
+} Call;
+
+/* An event subscription (EXEC_NOTIFICATION_QUERY); lives until CANCEL or disconnect. */
+typedef struct Subscription {
+        Conn *client;
+        uint32_t request_id;
+        char *ns;
+        char *class_name;
+        WqlQuery *query;
+        uint32_t queue_max_bytes; /* events are dropped while more output is pending */
+        uint64_t n_dropped;
+        struct Subscription *next;
+} Subscription;
+
+typedef struct BrokerConfig {
+        const char *socket_path;
+        const char *state_dir;
+        int ready_fd;
+        uint64_t provider_timeout_usec;
+        bool have_admin_gid;
+        gid_t admin_gid;
+        int log_level;
+} BrokerConfig;
+
+struct Broker {
+        BrokerConfig config;
+        int epoll_fd;
+        int signal_fd;
+        int timer_fd;
+        uint64_t timer_usec; /* deadline the timer_fd is armed for, 0 = disarmed */
+        int listen_fd;
+        Repo *repo;
+        Conn *conns;
+        size_t n_conns;
+        uint64_t next_serial;
+        Provider *providers;
+        Call *calls_head, *calls_tail;
+        size_t n_calls;
+        uint32_t next_call_id;
+        Request *requests;
+        Subscription *subs;
+        bool quit;
+};
+
+#define NS_WMI "root\\wmi"
+
+/* WBEM status constants are negative ints in common.h; lwmi_status is unsigned. */
+#define WBEM(x) ((lwmi_status) LWMI_WBEM_E_##x)
+
+extern int broker_log_level;
+
+_printf_(2, 3) void broker_log(int level, const char *fmt, ...);
+#define log_err(...)   broker_log(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...)  broker_log(LOG_LVL_WARNING, __VA_ARGS__)
+#define log_info(...)  broker_log(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) broker_log(LOG_LVL_DEBUG, __VA_ARGS__)
+
+uint64_t broker_now_usec(void);
+
+int broker_new(const BrokerConfig *config, Broker **ret);
+Broker *broker_free(Broker *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Broker *, broker_free);
+int broker_run(Broker *b);
+
+/* conn.c */
+void conn_accept_all(Broker *b);
+void conn_handle(Conn *c, uint32_t events);
+int conn_flush(Conn *c);
+Conn *conn_free(Conn *c);
+int conn_send(Conn *c, const WireMsg *m);
+void conn_close(Conn *c, const char *why);
+int conn_send_status(Conn *c, uint32_t request_id, lwmi_status status, const char *fmt, ...)
+        _printf_(4, 5);
+
+/* registry.c */
+Provider *provider_find(Broker *b, const lwmi_guid *guid);
+Provider *provider_find_class(Broker *b, const char *class_name);
+Provider *provider_free(Provider *p);
+char *instance_name(const Provider *p, size_t index);
+ssize_t instance_find_name(const Provider *p, const char *name);
+ssize_t instance_find_id(const Provider *p, uint32_t id);
+int provider_device_register(Conn *c, const WireMsg *m);
+int provider_register(Conn *c, const WireMsg *m);
+int provider_instance_register(Conn *c, const WireMsg *m);
+int provider_instance_deregister(Conn *c, const WireMsg *m);
+
+/* events.c */
+int events_subscribe(Conn *c, const WireMsg *m);
+bool events_cancel(Conn *c, uint32_t request_id);
+void events_conn_gone(Conn *c);
+void events_provider_added(Provider *p);
+int events_fire(Conn *c, const WireMsg *m);
+void events_free_all(Broker *b);
+
+/* dispatch.c */
+bool conn_is_admin(const Conn *c);
+int dispatch_frame(Conn *c, const WireFrame *f);
+void dispatch_conn_gone(Conn *c);
+void dispatch_call_timeout(Broker *b, Call *call);
+void dispatch_free_all(Broker *b);
+void call_link(Broker *b, Call *call);
+void call_unlink(Broker *b, Call *call);
