@@ -38,6 +38,24 @@ static bool cim_name_equal(const char *a, const char *b) {
         return strcasecmp(a, b) == 0;
 }
 
+/* The select list of the query being printed (table, list, CSV); none: every property. */
+static const char *const *column_filter;
+static size_t n_column_filter;
+
+void wmic_format_set_columns(const char *const *names, size_t n) {
+        column_filter = n ? names : NULL;
+        n_column_filter = n;
+}
+
+static bool column_wanted(const char *name) {
+        if (!column_filter)
+                return true;
+        for (size_t i = 0; i < n_column_filter; i++)
+                if (cim_name_equal(column_filter[i], name))
+                        return true;
+        return false;
+}
+
 typedef struct Columns {
         const char **names; /* borrowed from the objects */
         size_t n;
@@ -50,7 +68,7 @@ static int columns_collect(lwmi_object *const *objects, size_t n_objects, Column
         for (size_t i = 0; i < n_objects; i++)
                 for (size_t p = 0; p < lwmi_object_get_property_count(objects[i]); p++) {
                         const char *name = lwmi_object_get_property_name(objects[i], p);
-                        bool seen = false;
+                        bool seen = !column_wanted(name);
 
                         for (size_t k = 0; k < n && !seen; k++)
                                 seen = cim_name_equal(names[k], name);
@@ -94,8 +112,11 @@ static int format_list(FILE *out, lwmi_object *const *objects, size_t n) {
                         fputc('\n', out);
                 for (size_t p = 0; p < lwmi_object_get_property_count(objects[i]); p++) {
                         const char *name = lwmi_object_get_property_name(objects[i], p);
-                        char *s = value_text(objects[i], name);
+                        char *s;
 
+                        if (!column_wanted(name))
+                                continue;
+                        s = value_text(objects[i], name);
                         if (!s)
                                 return -ENOMEM;
                         fprintf(out, "%s=%s\n", name, s);

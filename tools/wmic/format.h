@@ -18,3 +18,10 @@ typedef enum WmicFormat {
 int wmic_format_parse(const char *s, WmicFormat *ret);
 int wmic_format_objects(FILE *out, WmicFormat format, lwmi_object *const *objects, size_t n,
                         bool json_array);
+
+/*
+ * wmic_format_set_columns() - print only these properties in the table, list
+ * and CSV formats (the select list of a query); n = 0 prints every property.
+ * The names are borrowed until the next call.
+ */
+void wmic_format_set_columns(const char *const *names, size_t n);

@@ -146,15 +146,47 @@ static int print(const Args *a, WmicFormat dflt, lwmi_object *const *objs, size_
         return 0;
 }
 
+/*
+ * The select list of "SELECT a, b FROM ...", split into @names (pointing into
+ * @buf); 0 names for "SELECT *" or anything this simple reading does not know.
+ * The broker returns whole instances with the other properties NULL, as WMI
+ * does; wmic shows only the columns asked for.
+ */
+static size_t select_list(const char *wql, char *buf, size_t size, const char **names, size_t max) {
+        const char *p = wql, *from;
+        size_t n = 0, len;
+
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+                p++;
+        if (strncasecmp(p, "select", 6) != 0 || !strchr(" \t\n", p[6]))
+                return 0;
+        p += 6;
+        from = strcasestr(p, " from ");
+        if (!from || (size_t) (from - p) >= size)
+                return 0;
+        len = (size_t) (from - p);
+        memcpy(buf, p, len);
+        buf[len] = 0;
+        for (char *tok = strtok(buf, ", \t\n"); tok && n < max; tok = strtok(NULL, ", \t\n")) {
+                if (strcmp(tok, "*") == 0)
+                        return 0;
+                names[n++] = tok;
+        }
+        return n;
+}
+
 static int cmd_query(lwmi_client *c, const Args *a) {
         lwmi_object **objs = NULL;
         lwmi_error err = { 0 };
+        const char *names[64];
+        char buf[1024];
         size_t n = 0;
         int r;
 
         r = lwmi_client_exec_query(c, a->argv[1], &objs, &n, &err);
         if (r < 0)
                 return wmi_error("query failed", r, &err);
+        wmic_format_set_columns(names, select_list(a->argv[1], buf, sizeof(buf), names, 64));
         r = print(a, WMIC_FORMAT_TABLE, objs, n, true);
         lwmi_objects_free(objs, n);
         return r;
