@@ -63,7 +63,7 @@ mkfifo "$work/ready"
 pids+=($!)
 read -r ready < "$work/ready"
 echo "wmid: $ready"
-"$sampledrv" --socket "$sock" --hotplug-interval 1500 2> "$work/sampledrv.log" &
+"$sampledrv" --socket "$sock" --event-interval 200 2> "$work/sampledrv.log" &
 pids+=($!)
 # wait until the driver's instances are registered (at most 5 s)
 for _ in $(seq 100); do
@@ -98,7 +98,22 @@ step "12. Refusals: a read-only block, a write-only block"
 run set 'Sample_DeviceInfo.InstanceName="sampledrv_0"' PortCount=3
 run query "SELECT * FROM Sample_Control"
 
-step "13. The driver's log"
+step "13. Events: watch three periodic ones, then one fired on demand through a method"
+run watch "SELECT * FROM Sample_Event" --count 3 --format json
+"${W[@]}" watch "SELECT * FROM Sample_Event WHERE Code = 7" --count 1 --timeout 10 \
+  > "$work/watch.out" 2>&1 &
+watcher=$!
+# wait until the watcher's subscription enabled the event again (driver's log)
+for _ in $(seq 100); do
+  [ "$(grep -c 'events enabled' "$work/sampledrv.log")" -ge 2 ] && break
+  sleep 0.05
+done
+run call 'Sample_Methods.InstanceName="sampledrv_0"' FireSampleEvent Code=7
+wait "$watcher" || true
+printf '$ wmic watch "SELECT * FROM Sample_Event WHERE Code = 7" --count 1\n'
+cat "$work/watch.out"
+
+step "14. The driver's log (function control: enabled while someone watches)"
 sed 's/^/    /' "$work/sampledrv.log"
 
 echo

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lwmi/client.h>
 
@@ -41,6 +42,9 @@ static void usage(FILE *f) {
               "  call PATH Method [Arg=Value...] call a method\n"
               "  classes [PATTERN]              list classes (shell pattern)\n"
               "  class NAME                     print a class as MOF\n"
+              "  watch WQL [--count N] [--timeout S] [--format F]\n"
+              "                                 print events as they arrive, until N\n"
+              "                                 events or S seconds\n"
               "\n"
               "Options:\n"
               "  -n, --namespace NS             namespace (default root\\wmi)\n"
@@ -390,6 +394,90 @@ static int cmd_class(lwmi_client *c, const Args *a) {
         return 0;
 }
 
+/*
+ * watch WQL [--count N] [--timeout S] [--format F]: print events as they
+ * arrive (IWbemServices::ExecNotificationQuery), until N events or S seconds.
+ */
+static int cmd_watch(lwmi_client *c, const Args *a) {
+        uint64_t count = 0, seen = 0, deadline = LWMI_TIMEOUT_INFINITE;
+        WmicFormat format = a->format_set ? a->format : WMIC_FORMAT_LIST;
+        lwmi_enum *e = NULL;
+        lwmi_error err = { 0 };
+        int r, ret = 0;
+
+        for (int k = 2; k < a->argc; k++) {
+                const char *opt = a->argv[k], *val = k + 1 < a->argc ? a->argv[k + 1] : NULL;
+                char *end = NULL;
+
+                if (!val)
+                        return usage_error("'%s' needs a value", opt);
+                if (strcmp(opt, "--count") == 0) {
+                        count = strtoull(val, &end, 10);
+                        if (!*val || *end || count == 0)
+                                return usage_error("invalid count '%s'", val);
+                } else if (strcmp(opt, "--timeout") == 0) {
+                        double sec = strtod(val, &end);
+                        struct timespec ts;
+
+                        if (end == val || *end || !(sec > 0))
+                                return usage_error("invalid timeout '%s'", val);
+                        clock_gettime(CLOCK_MONOTONIC, &ts);
+                        deadline = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000 +
+                                   (uint64_t) (sec * 1e6);
+                } else if (strcmp(opt, "--format") == 0) {
+                        if (wmic_format_parse(val, &format) < 0)
+                                return usage_error("unknown format '%s'", val);
+                } else {
+                        return usage_error("unknown option '%s' for 'watch'", opt);
+                }
+                k++;
+        }
+
+        r = lwmi_client_exec_notification_query(c, a->argv[1], &e, &err);
+        if (r < 0)
+                return wmi_error("watch failed", r, &err);
+        while (count == 0 || seen < count) {
+                lwmi_object **objs = NULL;
+                uint64_t wait = LWMI_TIMEOUT_INFINITE;
+                size_t n = 0;
+
+                if (deadline != LWMI_TIMEOUT_INFINITE) {
+                        struct timespec ts;
+                        uint64_t now;
+
+                        clock_gettime(CLOCK_MONOTONIC, &ts);
+                        now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+                        if (now >= deadline)
+                                break;
+                        wait = deadline - now;
+                }
+                r = lwmi_enum_next(e, wait, count ? (size_t) (count - seen) : 64, &objs, &n, &err);
+                if (r == -ETIMEDOUT)
+                        break; /* the watch time is over: a normal end */
+                if (r <= 0) {
+                        if (r < 0)
+                                ret = wmi_error("watch ended", r, &err);
+                        break;
+                }
+                for (size_t i = 0; i < n; i++) {
+                        /* one event per line in JSON (a stream), blank-line separated lists */
+                        if (format == WMIC_FORMAT_LIST && seen + i > 0)
+                                fputc('\n', stdout);
+                        if (wmic_format_objects(stdout, format, objs + i, 1, false) < 0) {
+                                ret = EXIT_WMI;
+                                break;
+                        }
+                }
+                seen += n;
+                lwmi_objects_free(objs, n);
+                fflush(stdout);
+                if (ret)
+                        break;
+        }
+        lwmi_enum_unref(e);
+        return ret;
+}
+
 static const struct {
         const char *name;
         int min, max;     /* arguments after the command name; -1 = no limit */
@@ -399,6 +487,7 @@ static const struct {
         { "query", 1, 1, 0, cmd_query },     { "get", 1, 1, 0, cmd_get },
         { "set", 2, -1, 2, cmd_set },        { "call", 2, -1, 3, cmd_call },
         { "classes", 0, 1, 0, cmd_classes }, { "class", 1, 1, 0, cmd_class },
+        { "watch", 1, 7, 0, cmd_watch },
 };
 
 int main(int argc, char **argv) {

@@ -77,6 +77,16 @@ has err "WBEM_E_INVALID_PARAMETER"
 run 1 call 'Sample.Name="a"' Triple
 has err "WBEM_E_INVALID_METHOD"
 
+# watch: events as they come, until --count or --timeout
+run 0 watch "SELECT * FROM Sample" --count 2 --format json
+[ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "watch --count 2 printed $(wc -l <"$tmp/out") lines"
+has out '"Name":"e2"'
+run 0 watch "SELECT * FROM Sample" --timeout 0.3
+has out "^Name=e3"
+run 2 watch "SELECT * FROM Sample" --count
+run 2 watch "SELECT * FROM Sample" --count 0
+run 2 watch "SELECT * FROM Sample" --bogus 1
+
 run 0 classes 'samp*'
 has out "^Sample$"
 run 0 classes 'X*'
