@@ -91,6 +91,10 @@ uint64_t broker_now_usec(void) {
 static void timer_arm(Broker *b) {
         struct itimerspec its = { 0 };
         uint64_t d = b->calls_head ? MAX(b->calls_head->deadline_usec, (uint64_t) 1) : 0;
+        uint64_t e = events_next_deadline(b);
+
+        if (e && (!d || e < d))
+                d = MAX(e, (uint64_t) 1);
 
         /* One syscall only when the earliest deadline changed. */
         if (d == b->timer_usec)
@@ -181,6 +185,7 @@ static void broker_timeouts(Broker *b) {
         b->timer_usec = 0;
         while (b->calls_head && b->calls_head->deadline_usec <= now)
                 dispatch_call_timeout(b, b->calls_head);
+        events_timeouts(b, now);
 }
 
 static int listen_socket_open(const char *path, int *ret) {

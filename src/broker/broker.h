@@ -20,17 +20,23 @@
 
 /* Limits: everything a peer can make the broker allocate is bounded. */
 #define BROKER_CONNS_MAX            1024
-#define BROKER_PENDING_PER_CLIENT   256         /* outstanding requests of one client */
-#define BROKER_INSTANCES_PER_GUID   4096        /* registered instances of one provider */
-#define BROKER_PROVIDERS_PER_CONN   1024        /* providers (GUIDs) of one connection */
-#define BROKER_DEVICES_PER_CONN     64          /* devices of one connection */
-#define BROKER_CALLS_MAX            65536       /* pending provider calls, all clients together */
-#define BROKER_SUBS_PER_CLIENT      64          /* event subscriptions of one client */
-#define BROKER_EVENT_QUEUE_DEFAULT  (1u << 20)  /* bytes of unread output before events drop */
-#define BROKER_RETRIES_MAX          4           /* buffer-too-small retries of one call */
+#define BROKER_PENDING_PER_CLIENT   256        /* outstanding requests of one client */
+#define BROKER_INSTANCES_PER_GUID   4096       /* registered instances of one provider */
+#define BROKER_PROVIDERS_PER_CONN   1024       /* providers (GUIDs) of one connection */
+#define BROKER_DEVICES_PER_CONN     64         /* devices of one connection */
+#define BROKER_CALLS_MAX            65536      /* pending provider calls, all clients together */
+#define BROKER_SUBS_PER_CLIENT      64         /* event subscriptions of one client */
+#define BROKER_EVENT_QUEUE_DEFAULT  (1u << 20) /* bytes of unread output before events drop */
+#define BROKER_EVENT_COUNT_DEFAULT  1000u      /* unread events of one subscription */
+#define BROKER_EVENT_COUNT_MAX      65536u     /* cap of --event-queue-count */
+#define BROKER_SLOW_USEC_DEFAULT    (10ULL * 1000000ULL) /* --slow-subscriber-timeout */
+#define BROKER_RETRIES_MAX          4                    /* buffer-too-small retries of one call */
 #define BROKER_BATCH_BYTES          65536       /* an OBJECTS batch is flushed past this size */
 #define BROKER_OUTPUT_MAX           (64u << 20) /* unread output before a peer is dropped */
 #define BROKER_TIMEOUT_USEC_DEFAULT (10ULL * 1000000ULL)
+#define BROKER_LINGER_USEC_DEFAULT  (2ULL * 1000000ULL) /* --collection-linger */
+#define BROKER_HOLDS_PER_CLIENT     1024                /* BLOCK_OPEN GUIDs of one client */
+#define BROKER_PROVIDER_EXPENSIVE   0x2u /* PROVIDER_REGISTER flag (LWMI_PROVIDER_EXPENSIVE) */
 
 enum {
         LOG_LVL_ERR = 3,
@@ -63,8 +69,10 @@ typedef struct Provider {
         char *class_name;
         uint32_t flags;
         uint32_t min_size;
-        bool events_enabled; /* FUNCTION_CONTROL(event, enable) was sent */
-        Instance *instances; /* registration order = index */
+        bool events_enabled;      /* FUNCTION_CONTROL(event, enable) was sent */
+        bool collect_enabled;     /* FUNCTION_CONTROL(collection, enable) was sent */
+        unsigned n_collect_calls; /* QUERY_INSTANCE calls running (Expensive providers) */
+        Instance *instances;      /* registration order = index */
         size_t n_instances;
         size_t alloc_instances;
         struct Provider *next;
@@ -84,9 +92,13 @@ struct Conn {
         char *name;
         WireReader in;
         WireWriter out;
-        bool epollout;       /* EPOLLOUT is armed */
-        bool dead;           /* to be freed at the end of this loop iteration */
-        unsigned n_requests; /* client: requests still running */
+        bool epollout;            /* EPOLLOUT is armed */
+        uint64_t out_total;       /* bytes ever queued on @out */
+        uint64_t out_done;        /* bytes ever written from @out */
+        uint64_t stall_usec;      /* output pending without progress since, 0 = not stalled */
+        unsigned n_subs_dropping; /* subscriptions with drops not yet reported */
+        bool dead;                /* to be freed at the end of this loop iteration */
+        unsigned n_requests;      /* client: requests still running */
         Device *devices;
         struct Conn *prev, *next;
 };
@@ -97,6 +109,7 @@ typedef enum RequestKind {
         REQUEST_GET,
         REQUEST_SET,
         REQUEST_METHOD,
+        REQUEST_POLL, /* WITHIN polling of a subscription: the objects go to events.c */
 } RequestKind;
 
 /*
@@ -120,6 +133,9 @@ struct Request {
         char *layout_class;      /* the class whose layout is cached below */
         lwmi_object *layout_cls;
         BlockLayout *layout;
+        struct Subscription *poll; /* REQUEST_POLL: the subscription, NULL once it is gone */
+        lwmi_object **poll_objs;   /* REQUEST_POLL: the instances read */
+        size_t n_poll_objs, alloc_poll_objs;
         struct Request *next;
 };
 
@@ -138,9 +154,19 @@ typedef struct Call {
         void *data; /* SET_*, EXECUTE_METHOD input (owned) */
         size_t size;
         unsigned retries;
+        bool collect; /* counted in Provider.n_collect_calls */
         uint64_t deadline_usec;
         struct Call *prev, *next; /* sorted by deadline */
 } Call;
+
+#define BROKER_GROUPS_PER_SUB 1024 /* GROUP WITHIN ... BY: groups of one window */
+
+/* One group of a GROUP WITHIN window: the events with the same BY values. */
+typedef struct EventGroup {
+        char *key;                   /* the BY values, as MOF text */
+        lwmi_object *representative; /* the first event of the group */
+        uint32_t count;
+} EventGroup;
 
 /* An event subscription (EXEC_NOTIFICATION_QUERY); lives until CANCEL or disconnect. */
 typedef struct Subscription {
@@ -150,9 +176,41 @@ typedef struct Subscription {
         char *class_name;
         WqlQuery *query;
         uint32_t queue_max_bytes; /* events are dropped while more output is pending */
-        uint64_t n_dropped;
+        uint32_t queue_max_count; /* events are dropped while this many are unread */
+        uint64_t *queued;         /* ring: Conn.out_total at the end of each unread event */
+        uint32_t queued_head, queued_len;
+        uint64_t n_dropped;            /* in total, for the log */
+        uint64_t n_dropped_unreported; /* since the last overflow event */
+        lwmi_object *first_dropped;    /* the first of those */
+        /* WITHIN polling for __InstanceModificationEvent */
+        bool poll;
+        char *target_class;      /* TargetInstance ISA class */
+        uint64_t poll_usec;      /* WITHIN */
+        uint64_t next_poll_usec; /* when the next poll starts (while none runs) */
+        Request *poll_req;       /* the running poll, or NULL */
+        lwmi_object **snap;      /* the instances of the last poll */
+        size_t n_snap;
+        bool have_snap;
+        /* GROUP WITHIN: the open window */
+        uint64_t group_usec;
+        uint64_t window_end_usec; /* 0 while no event waits */
+        EventGroup *groups;
+        size_t n_groups, alloc_groups;
         struct Subscription *next;
 } Subscription;
+
+/*
+ * A hold on the data collection of a GUID: BLOCK_OPEN of a client (@client,
+ * @n opens), or the linger after a one-shot query (@client NULL, until
+ * @linger_usec). Keyed by GUID: a provider that registers it later is told.
+ */
+typedef struct CollectHold {
+        lwmi_guid guid;
+        Conn *client;
+        unsigned n;
+        uint64_t linger_usec;
+        struct CollectHold *next;
+} CollectHold;
 
 typedef struct BrokerConfig {
         const char *socket_path;
@@ -162,6 +220,10 @@ typedef struct BrokerConfig {
         bool have_admin_gid;
         gid_t admin_gid;
         int log_level;
+        uint32_t event_queue_count;    /* 0 = default; caps what subscribers ask */
+        uint32_t event_queue_bytes;    /* 0 = default; caps what subscribers ask */
+        uint64_t slow_subscriber_usec; /* 0 = default */
+        uint64_t collection_linger_usec;
 } BrokerConfig;
 
 struct Broker {
@@ -181,6 +243,7 @@ struct Broker {
         uint32_t next_call_id;
         Request *requests;
         Subscription *subs;
+        CollectHold *holds;
         bool quit;
 };
 
@@ -231,8 +294,18 @@ int events_subscribe(Conn *c, const WireMsg *m);
 bool events_cancel(Conn *c, uint32_t request_id);
 void events_conn_gone(Conn *c);
 void events_provider_added(Provider *p);
+void events_instance_op(Provider *p, size_t index, bool created);
+void events_static_op(Broker *b, const char *ns, lwmi_object *target, lwmi_object *previous,
+                      bool deleted);
 int events_fire(Conn *c, const WireMsg *m);
 void events_free_all(Broker *b);
+void events_conn_drained(Conn *c);
+uint64_t events_next_deadline(Broker *b);
+void events_timeouts(Broker *b, uint64_t now);
+void events_poll_done(Subscription *s, lwmi_object **objs, size_t n, lwmi_status status);
+int events_block_open(Conn *c, const WireMsg *m);
+bool events_collect_call_start(Provider *p);
+void events_collect_call_end(Broker *b, Conn *provider, const lwmi_guid *guid);
 
 /* dispatch.c */
 bool conn_is_admin(const Conn *c);
@@ -242,3 +315,5 @@ void dispatch_call_timeout(Broker *b, Call *call);
 void dispatch_free_all(Broker *b);
 void call_link(Broker *b, Call *call);
 void call_unlink(Broker *b, Call *call);
+int dispatch_poll_start(Subscription *s);
+void dispatch_poll_orphan(Request *req);

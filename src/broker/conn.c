@@ -45,7 +45,13 @@ int conn_flush(Conn *c) {
                         return -errno;
                 }
                 wire_writer_advance(&c->out, (size_t) n);
+                c->out_done += (uint64_t) n;
+                c->stall_usec = 0;
         }
+        if (wire_writer_pending(&c->out) > 0 && c->stall_usec == 0)
+                c->stall_usec = broker_now_usec();
+        if (c->n_subs_dropping > 0)
+                events_conn_drained(c);
         return conn_update_events(c);
 }
 
@@ -73,11 +79,15 @@ void conn_close(Conn *c, const char *why) {
  * Return: 0, or a negative errno (the connection is then closed).
  */
 int conn_send(Conn *c, const WireMsg *m) {
+        size_t before;
         int r;
 
         if (c->dead)
                 return 0;
+        before = wire_writer_pending(&c->out);
         r = wire_writer_append(&c->out, m);
+        if (r >= 0)
+                c->out_total += wire_writer_pending(&c->out) - before;
         if (r < 0) {
                 log_warn("cannot queue %s: %s", wire_msg_type_to_string(m->type), strerror(-r));
                 conn_close(c, "output failure");

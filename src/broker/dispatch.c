@@ -183,6 +183,9 @@ static void request_free(Request *req) {
         lwmi_object_unref(req->layout_cls);
         free(req->layout_class);
         lwmi_object_unref(req->out_class);
+        for (size_t i = 0; i < req->n_poll_objs; i++)
+                lwmi_object_unref(req->poll_objs[i]);
+        free(req->poll_objs);
         free(req->message);
         free(req->ns);
         free(req);
@@ -207,7 +210,10 @@ static void request_fail(Request *req, lwmi_status status, const char *fmt, ...)
 static void request_maybe_finish(Request *req) {
         if (req->n_calls > 0)
                 return;
-        if (req->client && !req->client->dead) {
+        if (req->kind == REQUEST_POLL) {
+                if (req->poll)
+                        events_poll_done(req->poll, req->poll_objs, req->n_poll_objs, req->status);
+        } else if (req->client && !req->client->dead) {
                 batch_flush(req->client, req->request_id, &req->batch);
                 conn_send_status(req->client, req->request_id, req->status, "%s",
                                  req->message
@@ -306,6 +312,14 @@ static int call_start(Request *req, Provider *p, size_t index, uint16_t type, ui
                 }
                 memcpy(call->data, data, size);
                 call->size = size;
+        }
+        /* Collection on before the first QUERY_INSTANCE of an Expensive block. */
+        if (type == WIRE_MSG_QUERY_INSTANCE && events_collect_call_start(p)) {
+                call->collect = true;
+                if (pconn->dead) {
+                        call_free(call);
+                        return -ECONNRESET;
+                }
         }
         /* Ids are unique among pending calls; 0 is never used. */
         do {
@@ -432,6 +446,8 @@ static void call_done(Broker *b, Call *call, lwmi_status status, const void *dat
         _cleanup_free_ char *msg = NULL;
         lwmi_status st = status;
 
+        if (call->collect)
+                events_collect_call_end(b, call->provider, &call->guid);
         if (st != 0) {
                 if (st == WBEM(TIMED_OUT))
                         request_fail(req, st, "provider timed out on %s (%s)", call->instance_name,
@@ -451,6 +467,15 @@ static void call_done(Broker *b, Call *call, lwmi_status status, const void *dat
                         st = query_emit(req->client, req->request_id, &req->batch, req->query, o);
                 else if (st == 0)
                         st = batch_add(req->client, req->request_id, &req->batch, o);
+                if (st != 0)
+                        request_fail(req, st, "%s", msg ? msg : lwmi_status_message(st));
+                break;
+        case REQUEST_POLL:
+                st = instance_decode(req, call, data, size, &o, &msg);
+                if (st == 0 && GROW(req->poll_objs, req->alloc_poll_objs, req->n_poll_objs + 1) < 0)
+                        st = WBEM(OUT_OF_MEMORY);
+                if (st == 0)
+                        req->poll_objs[req->n_poll_objs++] = TAKE_PTR(o);
                 if (st != 0)
                         request_fail(req, st, "%s", msg ? msg : lwmi_status_message(st));
                 break;
@@ -620,6 +645,58 @@ static int client_exec_query(Conn *c, const WireMsg *m) {
         return 0;
 }
 
+/**
+ * dispatch_poll_start() - read every instance of a subscription's target
+ * class and its subclasses from their providers, with the subscriber's
+ * credentials; events_poll_done() gets them when the last call ends (it may
+ * be called before this returns).
+ * @s: the subscription (s->poll_req is set here)
+ *
+ * Return: 0, or a negative errno when it could not start.
+ */
+int dispatch_poll_start(Subscription *s) {
+        Broker *b = s->client->broker;
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
+        lwmi_object **classes = NULL;
+        size_t n_classes = 0;
+        Request *req;
+
+        if (repo_get_class(b->repo, NS_WMI, s->target_class, &cls) < 0 ||
+            repo_enum_classes(b->repo, NS_WMI, s->target_class, true, &classes, &n_classes) < 0)
+                return -ENOENT;
+        req = request_new(s->client, REQUEST_POLL, s->request_id, NS_WMI);
+        if (!req) {
+                repo_free_objects(classes, n_classes);
+                return -ENOMEM;
+        }
+        req->poll = s;
+        s->poll_req = req;
+        req->n_calls++;
+        for (size_t i = 0; i <= n_classes && req->status == 0; i++) {
+                const lwmi_object *k = i == 0 ? cls : classes[i - 1];
+                Provider *p = provider_find_class(b, lwmi_object_get_class_name(k));
+
+                for (size_t j = 0; p && j < p->n_instances; j++)
+                        if (call_start(req, p, j, WIRE_MSG_QUERY_INSTANCE, 0, NULL, 0,
+                                       MAX(p->min_size, 64u)) < 0) {
+                                request_fail(req, WBEM(PROVIDER_FAILURE), NULL);
+                                break;
+                        }
+        }
+        repo_free_objects(classes, n_classes);
+        req->n_calls--;
+        request_maybe_finish(req);
+        return 0;
+}
+
+/**
+ * dispatch_poll_orphan() - the subscription of a running poll is gone.
+ * @req: the poll request
+ */
+void dispatch_poll_orphan(Request *req) {
+        req->poll = NULL;
+}
+
 /* Resolves "Class.InstanceName=\"x\"" to a provider instance; 0 and *ret_p NULL when static. */
 static lwmi_status path_resolve(Conn *c, const char *ns, const char *path, lwmi_path **ret_path,
                                 Provider **ret_p, size_t *ret_index) {
@@ -734,19 +811,24 @@ static int client_put_instance(Conn *c, const WireMsg *m) {
         if (!conn_may_write(c, p))
                 return conn_send_status(c, m->request_id, WBEM(ACCESS_DENIED), NULL);
         if (!p) {
-                r = lwmi_object_get_path(o, true, &relpath);
-                if (r >= 0 && (flags & (PUT_FLAG_CREATE_ONLY | PUT_FLAG_UPDATE_ONLY))) {
-                        bool exists = repo_get_instance(b->repo, ns, relpath, &old) >= 0;
+                _cleanup_(lwmi_object_unrefp) lwmi_object *stored = NULL;
+                bool exists = false;
+                int rs;
 
-                        if ((flags & PUT_FLAG_CREATE_ONLY) && exists)
-                                return conn_send_status(c, m->request_id, WBEM(ALREADY_EXISTS),
-                                                        NULL);
-                        if ((flags & PUT_FLAG_UPDATE_ONLY) && !exists)
-                                return conn_send_status(c, m->request_id, WBEM(NOT_FOUND), NULL);
-                }
+                r = lwmi_object_get_path(o, true, &relpath);
+                if (r >= 0)
+                        exists = repo_get_instance(b->repo, ns, relpath, &old) >= 0;
+                if ((flags & PUT_FLAG_CREATE_ONLY) && exists)
+                        return conn_send_status(c, m->request_id, WBEM(ALREADY_EXISTS), NULL);
+                if ((flags & PUT_FLAG_UPDATE_ONLY) && !exists)
+                        return conn_send_status(c, m->request_id, WBEM(NOT_FOUND), NULL);
                 r = repo_put_instance(b->repo, ns, o, &msg);
-                return conn_send_status(c, m->request_id, r < 0 ? status_from_errno(r) : 0, "%s",
-                                        msg ? msg : (r < 0 ? strerror(-r) : ""));
+                rs = conn_send_status(c, m->request_id, r < 0 ? status_from_errno(r) : 0, "%s",
+                                      msg ? msg : (r < 0 ? strerror(-r) : ""));
+                /* Intrinsic events carry the instance as stored. */
+                if (r >= 0 && relpath && repo_get_instance(b->repo, ns, relpath, &stored) >= 0)
+                        events_static_op(b, ns, stored, old, false);
+                return rs;
         }
         if (flags & PUT_FLAG_CREATE_ONLY)
                 return conn_send_status(c, m->request_id, WBEM(ALREADY_EXISTS),
@@ -834,6 +916,7 @@ static int client_put_property(Conn *c, const WireMsg *m) {
 
 static int client_delete_instance(Conn *c, const WireMsg *m) {
         _cleanup_(lwmi_path_freep) lwmi_path *path = NULL;
+        _cleanup_(lwmi_object_unrefp) lwmi_object *old = NULL;
         const char *ns, *text;
         size_t index;
         lwmi_status st;
@@ -849,8 +932,14 @@ static int client_delete_instance(Conn *c, const WireMsg *m) {
                                         "provider instances cannot be deleted");
         if (!conn_may_write(c, NULL))
                 return conn_send_status(c, m->request_id, WBEM(ACCESS_DENIED), NULL);
+        if (repo_get_instance(c->broker->repo, ns, text, &old) < 0)
+                old = NULL;
         r = repo_delete_instance(c->broker->repo, ns, text);
-        return conn_send_status(c, m->request_id, r < 0 ? status_from_errno(r) : 0, NULL);
+        st = r < 0 ? status_from_errno(r) : 0;
+        r = conn_send_status(c, m->request_id, st, NULL);
+        if (st == 0 && old)
+                events_static_op(c->broker, ns, old, NULL, true);
+        return r;
 }
 
 static int client_exec_method(Conn *c, const WireMsg *m) {
@@ -936,7 +1025,7 @@ static int client_cancel(Conn *c, const WireMsg *m) {
 
         wire_msg_read(m, &target);
         for (Request *req = c->broker->requests; req; req = req->next)
-                if (req->client == c && req->request_id == target) {
+                if (req->client == c && req->request_id == target && req->kind != REQUEST_POLL) {
                         /* Orphan it: its calls end on their own, their results are dropped. */
                         batch_flush(NULL, 0, &req->batch);
                         conn_send_status(c, target, WBEM(CALL_CANCELLED), NULL);
@@ -975,6 +1064,9 @@ static int dispatch_client(Conn *c, const WireMsg *m) {
                 return client_cancel(c, m);
         case WIRE_MSG_EXEC_NOTIFICATION_QUERY:
                 return events_subscribe(c, m);
+        case WIRE_MSG_BLOCK_OPEN:
+        case WIRE_MSG_BLOCK_CLOSE:
+                return events_block_open(c, m);
         default:
                 return conn_send_status(c, m->request_id, WBEM(NOT_SUPPORTED),
                                         "%s is not supported by this broker yet",
@@ -1156,6 +1248,8 @@ void dispatch_conn_gone(Conn *c) {
                 Provider *p = *pp;
 
                 if (p->conn == c) {
+                        for (size_t i = 0; i < p->n_instances; i++)
+                                events_instance_op(p, i, false);
                         *pp = p->next;
                         provider_free(p);
                 } else {

@@ -1,22 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wmid events: subscriptions (EXEC_NOTIFICATION_QUERY), function control and
- * the fan-out of provider events.
+ * wmid events: subscriptions (EXEC_NOTIFICATION_QUERY), function control,
+ * intrinsic events, WITHIN polling, GROUP WITHIN, flow control and the
+ * collection control of Expensive blocks (docs/protocol.md 4.6, "Events").
  *
  * A subscription names an event class; an event a provider fires for a GUID
  * is decoded once with the layout of the GUID's class, given its
- * InstanceName, encoded once, and sent as EVENTS to every subscription whose
- * class is that class or one of its superclasses and whose WHERE matches.
- * The broker, not the provider, counts listeners (KMDF spec 60): a provider
- * gets FUNCTION_CONTROL(event, enable) when its class gains its first
- * subscription and (event, disable) when it loses the last one. A subscriber
- * that does not read its socket loses events once its unread output exceeds
- * the subscription's queue bytes; the drops are counted and logged.
+ * InstanceName and TIME_CREATED, encoded once, and offered to every
+ * subscription whose class is that class or one of its superclasses and
+ * whose WHERE matches. The broker, not the provider, counts listeners (KMDF
+ * spec 60): a provider gets FUNCTION_CONTROL(event, enable) when its class
+ * gains its first subscription and (event, disable) when it loses the last
+ * one; FUNCTION_CONTROL(collection) follows the holders of Expensive blocks
+ * (BLOCK_OPEN, queries and their linger, WITHIN polls) the same way.
+ *
+ * Instance registration gives __InstanceCreationEvent and
+ * __InstanceDeletionEvent at once; __InstanceModificationEvent comes from
+ * polling the providers every WITHIN seconds and comparing snapshots.
+ *
+ * Each subscription has a bounded queue: the events not yet written to its
+ * client's socket. A full queue drops events, never blocks; once it has room
+ * again one __EventQueueOverflowEvent tells the exact number dropped. A
+ * subscriber whose output makes no progress for --slow-subscriber-timeout is
+ * disconnected.
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "broker/broker.h"
 #include "core/object.h"
@@ -35,12 +48,30 @@ static lwmi_object *ev_lookup(void *userdata, const char *class_name) {
         return o;
 }
 
+/* Whether @ns names the normalized namespace @norm. */
+static bool ns_eq(const char *ns, const char *norm) {
+        _cleanup_free_ char *n = NULL;
+
+        if (lwmi_namespace_normalize(ns, &n) < 0)
+                return false;
+        return lwmi_name_eq(n, norm);
+}
+
 static bool ns_is_wmi(const char *ns) {
         _cleanup_free_ char *norm = NULL;
 
         if (lwmi_namespace_normalize(ns, &norm) < 0)
                 return false;
         return lwmi_name_eq(norm, NS_WMI);
+}
+
+static void groups_clear(Subscription *s) {
+        for (size_t i = 0; i < s->n_groups; i++) {
+                free(s->groups[i].key);
+                lwmi_object_unref(s->groups[i].representative);
+        }
+        s->n_groups = 0;
+        s->window_end_usec = 0;
 }
 
 static Subscription *subscription_free(Subscription *s) {
@@ -50,7 +81,19 @@ static Subscription *subscription_free(Subscription *s) {
                 log_warn("subscription %u of %s dropped %llu events (client too slow)",
                          s->request_id, s->client ? s->client->name : "?",
                          (unsigned long long) s->n_dropped);
+        if (s->n_dropped_unreported > 0 && s->client)
+                s->client->n_subs_dropping--;
+        if (s->poll_req)
+                dispatch_poll_orphan(s->poll_req);
+        groups_clear(s);
+        free(s->groups);
+        for (size_t i = 0; i < s->n_snap; i++)
+                lwmi_object_unref(s->snap[i]);
+        free(s->snap);
+        free(s->target_class);
         wql_query_free(s->query);
+        lwmi_object_unref(s->first_dropped);
+        free(s->queued);
         free(s->class_name);
         free(s->ns);
         free(s);
@@ -85,9 +128,213 @@ static void provider_update_control(Broker *b, Provider *p) {
         log_debug("events of %s %s", p->class_name, wanted ? "enabled" : "disabled");
 }
 
+/* Whether anything holds the collection of @p: BLOCK_OPEN, linger, a query, a WITHIN poll. */
+static bool collect_wanted(Broker *b, Provider *p, uint64_t now) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
+
+        if (p->n_collect_calls > 0)
+                return true;
+        for (CollectHold *h = b->holds; h; h = h->next)
+                if (lwmi_guid_equal(&h->guid, &p->guid) &&
+                    (h->client ? h->n > 0 : h->linger_usec > now))
+                        return true;
+        for (Subscription *s = b->subs; s; s = s->next) {
+                if (!s->poll || !s->client || s->client->dead)
+                        continue;
+                if (!cls && repo_get_class(b->repo, NS_WMI, p->class_name, &cls) < 0)
+                        return false;
+                if (lwmi_object_derives_from(cls, s->target_class))
+                        return true;
+        }
+        return false;
+}
+
+/* Sends FUNCTION_CONTROL(collection) to an Expensive provider when its holders changed. */
+static void provider_update_collection(Broker *b, Provider *p) {
+        bool wanted;
+        WireMsg m;
+
+        if (!(p->flags & BROKER_PROVIDER_EXPENSIVE) || !p->class_name || p->conn->dead)
+                return;
+        wanted = collect_wanted(b, p, broker_now_usec());
+        if (wanted == p->collect_enabled)
+                return;
+        p->collect_enabled = wanted;
+        if (b->next_call_id == 0)
+                b->next_call_id = 1;
+        if (wire_msg_build(&m, WIRE_MSG_FUNCTION_CONTROL, b->next_call_id++, &p->guid, 2u,
+                           wanted ? 1u : 0u, (uint64_t) 0) >= 0)
+                conn_send(p->conn, &m);
+        log_debug("collection of %s %s", p->class_name, wanted ? "enabled" : "disabled");
+}
+
 static void update_all_controls(Broker *b) {
-        for (Provider *p = b->providers; p; p = p->next)
+        for (Provider *p = b->providers; p; p = p->next) {
                 provider_update_control(b, p);
+                provider_update_collection(b, p);
+        }
+}
+
+static void update_collection_guid(Broker *b, const lwmi_guid *guid) {
+        Provider *p = provider_find(b, guid);
+
+        if (p)
+                provider_update_collection(b, p);
+}
+
+/* The linger hold of @guid, created on first use; NULL on OOM. */
+static CollectHold *linger_hold(Broker *b, const lwmi_guid *guid) {
+        CollectHold *h;
+
+        for (h = b->holds; h; h = h->next)
+                if (!h->client && lwmi_guid_equal(&h->guid, guid))
+                        return h;
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return NULL;
+        *h = (CollectHold){ .guid = *guid, .next = b->holds };
+        b->holds = h;
+        return h;
+}
+
+/**
+ * events_collect_call_start() - a QUERY_INSTANCE is about to go to @p: when
+ * @p is Expensive, count it and enable the collection first.
+ * @p: the provider
+ *
+ * Return: true when the call was counted (events_collect_call_end() later).
+ */
+bool events_collect_call_start(Provider *p) {
+        if (!(p->flags & BROKER_PROVIDER_EXPENSIVE))
+                return false;
+        p->n_collect_calls++;
+        provider_update_collection(p->conn->broker, p);
+        return true;
+}
+
+/**
+ * events_collect_call_end() - a counted call ended: the collection lingers
+ * for --collection-linger so that back-to-back queries do not toggle it.
+ * @b: the broker
+ * @provider: the provider connection of the call
+ * @guid: the call's GUID
+ */
+void events_collect_call_end(Broker *b, Conn *provider, const lwmi_guid *guid) {
+        Provider *p = provider_find(b, guid);
+        CollectHold *h;
+
+        if (p && p->conn == provider && p->n_collect_calls > 0)
+                p->n_collect_calls--;
+        h = b->config.collection_linger_usec > 0 ? linger_hold(b, guid) : NULL;
+        if (h)
+                h->linger_usec = broker_now_usec() + b->config.collection_linger_usec;
+        if (p)
+                provider_update_collection(b, p);
+}
+
+/**
+ * events_block_open() - BLOCK_OPEN / BLOCK_CLOSE: hold or release the data
+ * collection of a WMI class (its GUID), reference counted per client and
+ * across clients; a client's holds go with its connection. The first holder
+ * of an Expensive block enables its collection, the last one disables it.
+ * @c: the client
+ * @m: the message
+ *
+ * Return: 0 or a negative errno (close the connection).
+ */
+int events_block_open(Conn *c, const WireMsg *m) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
+        Broker *b = c->broker;
+        const char *ns, *name;
+        const lwmi_value *gv;
+        size_t n_holds = 0;
+        CollectHold *h;
+        lwmi_guid guid;
+        int r;
+
+        wire_msg_read(m, &ns, &name);
+        r = repo_get_class(b->repo, ns, name, &cls);
+        if (r < 0)
+                return conn_send_status(c, m->request_id,
+                                        r == -ENXIO ? WBEM(INVALID_NAMESPACE) : WBEM(INVALID_CLASS),
+                                        "class %s in %s", name, ns);
+        gv = lwmi_object_get_qualifier(cls, NULL, "guid");
+        if (!ns_is_wmi(ns) || !gv || gv->is_null || LWMI_CIM_BASE(gv->type) != LWMI_CIM_STRING ||
+            lwmi_guid_parse(gv->u.string, &guid) < 0)
+                return conn_send_status(c, m->request_id, WBEM(INVALID_CLASS),
+                                        "%s is not a WMI data block", name);
+        for (h = b->holds; h; h = h->next) {
+                if (h->client != c)
+                        continue;
+                if (lwmi_guid_equal(&h->guid, &guid))
+                        break;
+                n_holds++;
+        }
+        if (m->type == WIRE_MSG_BLOCK_CLOSE) {
+                if (!h || h->n == 0)
+                        return conn_send_status(c, m->request_id, WBEM(NOT_FOUND), "%s is not open",
+                                                name);
+                if (--h->n == 0) {
+                        for (CollectHold **pp = &b->holds; *pp; pp = &(*pp)->next)
+                                if (*pp == h) {
+                                        *pp = h->next;
+                                        break;
+                                }
+                        free(h);
+                }
+        } else if (h) {
+                if (h->n == UINT_MAX)
+                        return conn_send_status(c, m->request_id, WBEM(QUOTA_VIOLATION), NULL);
+                h->n++;
+        } else {
+                if (n_holds >= BROKER_HOLDS_PER_CLIENT)
+                        return conn_send_status(c, m->request_id, WBEM(QUOTA_VIOLATION), NULL);
+                h = calloc(1, sizeof(*h));
+                if (!h)
+                        return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
+                *h = (CollectHold){ .guid = guid, .client = c, .n = 1, .next = b->holds };
+                b->holds = h;
+        }
+        r = conn_send_status(c, m->request_id, 0, NULL);
+        update_collection_guid(b, &guid);
+        return r;
+}
+
+/*
+ * Whether the broker can serve an intrinsic instance event query. Creation
+ * and deletion of instances of provider classes (a class with a guid
+ * qualifier named by "TargetInstance ISA") are seen at once; anything else
+ * needs polling, which a query without WITHIN may not ask for
+ * (WBEMESS_E_REGISTRATION_TOO_PRECISE). Modifications are found by polling
+ * the providers of the ISA class every WITHIN seconds (*@ret_poll). Static
+ * repository instances are not polled: their changes come from PUT_INSTANCE
+ * and DELETE_INSTANCE at once, but as in WMI the query still needs WITHIN.
+ */
+static lwmi_status intrinsic_check(Broker *b, const char *ns, const lwmi_object *cls,
+                                   const WqlQuery *q, bool *ret_poll) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *target_cls = NULL;
+        const char *target = wql_query_get_target_class(q);
+        bool modification =
+                lwmi_object_derives_from(cls, "__InstanceModificationEvent") ||
+                lwmi_name_eq(lwmi_object_get_class_name(cls), "__InstanceOperationEvent");
+        bool backed = target && repo_get_class(b->repo, ns, target, &target_cls) >= 0 &&
+                      lwmi_object_get_qualifier(target_cls, NULL, "guid");
+
+        *ret_poll = false;
+        if (!q->has_within && (modification || !backed))
+                return (lwmi_status) LWMI_WBEMESS_E_REGISTRATION_TOO_PRECISE;
+        if (modification && backed && ns_is_wmi(ns))
+                *ret_poll = true;
+        return 0;
+}
+
+/* WITHIN seconds as microseconds, between 1 ms and a year. */
+static uint64_t seconds_to_usec(double sec) {
+        if (!(sec >= 0.001))
+                return 1000;
+        if (sec > 365.0 * 86400.0)
+                sec = 365.0 * 86400.0;
+        return (uint64_t) (sec * 1e6);
 }
 
 /**
@@ -103,7 +350,8 @@ int events_subscribe(Conn *c, const WireMsg *m) {
         _cleanup_(wql_query_freep) WqlQuery *q = NULL;
         _cleanup_(wql_error_deinitp) WqlError err = WQL_ERROR_INIT;
         _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
-        uint32_t queue_count, queue_bytes;
+        uint32_t queue_count, queue_bytes, max_count, max_bytes;
+        bool poll = false;
         const char *ns, *wql, *from;
         size_t n = 0;
         Subscription *s;
@@ -136,7 +384,17 @@ int events_subscribe(Conn *c, const WireMsg *m) {
                                         "class %s in %s", from, ns);
         if (!lwmi_object_derives_from(cls, "__Event"))
                 return conn_send_status(c, m->request_id, WBEM(NOT_EVENT_CLASS), "%s", from);
+        if (lwmi_object_derives_from(cls, "__InstanceOperationEvent")) {
+                lwmi_status st = intrinsic_check(b, ns, cls, q, &poll);
 
+                if (st)
+                        return conn_send_status(c, m->request_id, st, "%s", wql);
+        }
+
+        max_count = b->config.event_queue_count ? b->config.event_queue_count
+                                                : BROKER_EVENT_COUNT_DEFAULT;
+        max_bytes = b->config.event_queue_bytes ? b->config.event_queue_bytes
+                                                : BROKER_EVENT_QUEUE_DEFAULT;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
@@ -145,11 +403,27 @@ int events_subscribe(Conn *c, const WireMsg *m) {
                              .ns = strdup(ns),
                              .class_name = strdup(from),
                              .queue_max_bytes =
-                                     queue_bytes ? queue_bytes : BROKER_EVENT_QUEUE_DEFAULT };
-        if (!s->ns || !s->class_name) {
+                                     queue_bytes ? MIN(queue_bytes, max_bytes) : max_bytes,
+                             .queue_max_count =
+                                     queue_count ? MIN(queue_count, max_count) : max_count };
+        s->queued = calloc(s->queue_max_count, sizeof(*s->queued));
+        if (!s->ns || !s->class_name || !s->queued) {
                 subscription_free(s);
                 return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
         }
+        if (poll) {
+                s->poll = true;
+                s->target_class = strdup(wql_query_get_target_class(q));
+                if (!s->target_class) {
+                        subscription_free(s);
+                        return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
+                }
+                /* The first poll, at once, takes the baseline. */
+                s->poll_usec = seconds_to_usec(q->within);
+                s->next_poll_usec = broker_now_usec();
+        }
+        if (q->has_group)
+                s->group_usec = seconds_to_usec(q->group_within);
         s->query = TAKE_PTR(q);
         s->next = b->subs;
         b->subs = s;
@@ -194,6 +468,17 @@ void events_conn_gone(Conn *c) {
         Broker *b = c->broker;
         bool changed = false;
 
+        for (CollectHold **pp = &b->holds; *pp;) {
+                CollectHold *h = *pp;
+
+                if (h->client == c) {
+                        *pp = h->next;
+                        free(h);
+                        changed = true;
+                } else {
+                        pp = &h->next;
+                }
+        }
         for (Subscription **pp = &b->subs; *pp;) {
                 Subscription *s = *pp;
 
@@ -210,22 +495,369 @@ void events_conn_gone(Conn *c) {
 }
 
 /**
- * events_provider_added() - a new provider: enable its events if someone listens.
+ * events_provider_added() - a new provider: enable its events if someone listens,
+ * and its collection if someone holds it (BLOCK_OPEN before the provider came).
  * @p: the provider
  */
 void events_provider_added(Provider *p) {
         provider_update_control(p->conn->broker, p);
+        provider_update_collection(p->conn->broker, p);
+}
+
+/* 100-ns intervals between 1601-01-01 and 1970-01-01 (the FILETIME epoch). */
+#define FILETIME_UNIX_EPOCH 116444736000000000ULL
+
+/* Sets TIME_CREATED (FILETIME: 100-ns intervals since 1601-01-01 UTC) on an event. */
+static void event_stamp(lwmi_object *ev) {
+        struct timespec ts;
+        uint64_t t;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        t = FILETIME_UNIX_EPOCH + (uint64_t) ts.tv_sec * 10000000ULL + (uint64_t) ts.tv_nsec / 100u;
+        if (lwmi_object_find_property(ev, "TIME_CREATED") >= 0)
+                (void) lwmi_object_set_uint64(ev, "TIME_CREATED", t);
+}
+
+/* Forgets the events of @s that its client has read (written to its socket). */
+static void sub_prune(Subscription *s) {
+        while (s->queued_len > 0 && s->queued[s->queued_head] <= s->client->out_done) {
+                s->queued_head = (s->queued_head + 1) % s->queue_max_count;
+                s->queued_len--;
+        }
+}
+
+static bool sub_has_room(Subscription *s) {
+        sub_prune(s);
+        return s->queued_len < s->queue_max_count &&
+               wire_writer_pending(&s->client->out) <= s->queue_max_bytes;
+}
+
+/* Sends one encoded event list to @s and remembers where it ends in the output. */
+static void sub_send(Subscription *s, const WireList *l) {
+        WireMsg m;
+
+        if (wire_msg_build(&m, WIRE_MSG_EVENTS, s->request_id, s->request_id, l) < 0 ||
+            conn_send(s->client, &m) < 0 || s->client->dead)
+                return;
+        s->queued[(s->queued_head + s->queued_len) % s->queue_max_count] = s->client->out_total;
+        s->queued_len++;
+}
+
+/*
+ * Tells @s how many events it lost, once its queue has room again: an
+ * __EventQueueOverflowEvent whose Event is an __AggregateEvent with
+ * NumberOfEvents = the number of events dropped since the last report and
+ * Representative = the first of them; CurrentQueueSize is the unread output.
+ */
+static void sub_report_overflow(Broker *b, Subscription *s) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *ocls = NULL, *acls = NULL, *ev = NULL,
+                                                  *agg = NULL;
+        _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
+        WireListBuf list = WIRE_LIST_BUF_INIT;
+        WireList l;
+        lwmi_value v;
+        int r;
+
+        if (s->n_dropped_unreported == 0 || !s->client || s->client->dead || !sub_has_room(s))
+                return;
+        if (repo_get_class(b->repo, NS_WMI, "__EventQueueOverflowEvent", &ocls) < 0 ||
+            repo_get_class(b->repo, NS_WMI, "__AggregateEvent", &acls) < 0 ||
+            lwmi_class_spawn_instance(ocls, &ev) < 0 || lwmi_class_spawn_instance(acls, &agg) < 0)
+                return;
+        (void) lwmi_object_set_uint64(agg, "NumberOfEvents",
+                                      MIN(s->n_dropped_unreported, (uint64_t) UINT32_MAX));
+        if (s->first_dropped) {
+                lwmi_value_set_object(&v, s->first_dropped);
+                (void) lwmi_object_put(agg, "Representative", &v);
+                lwmi_value_clear(&v);
+        }
+        lwmi_object_set_namespace(agg, NULL, NS_WMI);
+        lwmi_value_set_object(&v, agg);
+        r = lwmi_object_put(ev, "Event", &v);
+        lwmi_value_clear(&v);
+        if (r < 0)
+                return;
+        (void) lwmi_object_set_uint64(ev, "CurrentQueueSize",
+                                      MIN(wire_writer_pending(&s->client->out), UINT32_MAX));
+        event_stamp(ev);
+        lwmi_object_set_namespace(ev, NULL, NS_WMI);
+        if (cim_object_encode_full(ev, &enc) < 0 || enc.oom ||
+            wire_list_buf_add_bytes(&list, enc.s, enc.len) < 0) {
+                wire_list_buf_deinit(&list);
+                return;
+        }
+        log_warn("subscription %u of %s: queue overflow, %llu events dropped", s->request_id,
+                 s->client->name ? s->client->name : "?",
+                 (unsigned long long) s->n_dropped_unreported);
+        /* Reset first: sending may close the connection, and free @s with it. */
+        s->n_dropped_unreported = 0;
+        s->client->n_subs_dropping--;
+        s->first_dropped = lwmi_object_unref(s->first_dropped);
+        l = wire_list_buf_get(&list);
+        sub_send(s, &l);
+        wire_list_buf_deinit(&list);
+}
+
+/* Queues an event (@l, the encoding of @ev) for @s, or drops it when the queue is full. */
+static void sub_offer(Broker *b, Subscription *s, lwmi_object *ev, const WireList *l) {
+        sub_report_overflow(b, s);
+        if (s->n_dropped_unreported > 0 || !sub_has_room(s)) {
+                /* Never block on a slow subscriber: drop, count, report later. */
+                if (s->n_dropped_unreported == 0) {
+                        log_warn("subscription %u of %s: queue full, dropping events",
+                                 s->request_id, s->client->name ? s->client->name : "?");
+                        s->first_dropped = lwmi_object_ref(ev);
+                        s->client->n_subs_dropping++;
+                }
+                s->n_dropped++;
+                s->n_dropped_unreported++;
+                return;
+        }
+        sub_send(s, l);
+}
+
+/* The BY values of @ev as one string: each value's MOF text, or NULL. */
+static char *group_key(const Subscription *s, const lwmi_object *ev) {
+        _cleanup_strbuf_ StrBuf key = STRBUF_INIT;
+
+        for (size_t i = 0; i < s->query->n_group_by; i++) {
+                const WqlProperty *prop = s->query->group_by[i];
+                const lwmi_value *v = lwmi_object_peek(ev, prop->parts[0]);
+                _cleanup_free_ char *text = NULL;
+
+                for (size_t k = 1; k < prop->n_parts && v; k++)
+                        v = !v->is_null && v->type == LWMI_CIM_OBJECT
+                                    ? lwmi_object_peek(v->u.object, prop->parts[k])
+                                    : NULL;
+                if (v && !v->is_null && lwmi_value_to_mof(v, &text) < 0)
+                        return NULL;
+                strbuf_printf(&key, "%s\x1f", text ? text : "NULL");
+        }
+        if (key.oom)
+                return NULL;
+        return strdup(key.s ? key.s : "");
+}
+
+/* GROUP WITHIN: counts @ev in its group; the window opens with its first event. */
+static void group_add(Subscription *s, lwmi_object *ev) {
+        _cleanup_free_ char *key = group_key(s, ev);
+        size_t i;
+
+        if (!key)
+                return;
+        for (i = 0; i < s->n_groups; i++)
+                if (strcmp(s->groups[i].key, key) == 0) {
+                        if (s->groups[i].count < UINT32_MAX)
+                                s->groups[i].count++;
+                        return;
+                }
+        if (s->n_groups >= BROKER_GROUPS_PER_SUB ||
+            GROW(s->groups, s->alloc_groups, s->n_groups + 1) < 0) {
+                s->n_dropped++;
+                return;
+        }
+        s->groups[s->n_groups++] = (EventGroup){ .key = TAKE_PTR(key),
+                                                 .representative = lwmi_object_ref(ev),
+                                                 .count = 1 };
+        if (!s->window_end_usec)
+                s->window_end_usec = broker_now_usec() + s->group_usec;
+}
+
+typedef struct HavingCtx {
+        const EventGroup *g;
+        lwmi_value count;
+} HavingCtx;
+
+/* HAVING sees NumberOfEvents and, for the BY properties, the representative's values. */
+static const lwmi_value *having_lookup(void *userdata, const WqlProperty *prop) {
+        HavingCtx *ctx = userdata;
+
+        if (lwmi_name_eq(prop->parts[0], "NumberOfEvents"))
+                return &ctx->count;
+        return lwmi_object_peek(ctx->g->representative, prop->parts[0]);
+}
+
+/*
+ * The end of a GROUP WITHIN window: one __AggregateEvent per group that
+ * satisfies HAVING, with NumberOfEvents and Representative (the first event
+ * of the group). __AggregateEvent has no room for the BY properties: they
+ * are read from the Representative.
+ */
+static void group_flush(Broker *b, Subscription *s) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *acls = NULL;
+
+        if (repo_get_class(b->repo, NS_WMI, "__AggregateEvent", &acls) < 0) {
+                groups_clear(s);
+                return;
+        }
+        for (size_t i = 0; i < s->n_groups && s->client && !s->client->dead; i++) {
+                _cleanup_(lwmi_object_unrefp) lwmi_object *agg = NULL;
+                _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
+                WireListBuf list = WIRE_LIST_BUF_INIT;
+                HavingCtx ctx = { .g = &s->groups[i] };
+                bool match = true;
+                lwmi_value v;
+                WireList l;
+                int r;
+
+                lwmi_value_set_uint(&ctx.count, LWMI_CIM_UINT32, s->groups[i].count);
+                if (s->query->having &&
+                    (wql_query_eval_having(s->query, having_lookup, NULL, &ctx, &match, NULL) < 0 ||
+                     !match))
+                        continue;
+                if (lwmi_class_spawn_instance(acls, &agg) < 0)
+                        continue;
+                (void) lwmi_object_set_uint64(agg, "NumberOfEvents", s->groups[i].count);
+                lwmi_value_set_object(&v, s->groups[i].representative);
+                r = lwmi_object_put(agg, "Representative", &v);
+                lwmi_value_clear(&v);
+                if (r < 0)
+                        continue;
+                lwmi_object_set_namespace(agg, NULL, NS_WMI);
+                if (cim_object_encode_full(agg, &enc) < 0 || enc.oom ||
+                    wire_list_buf_add_bytes(&list, enc.s, enc.len) < 0) {
+                        wire_list_buf_deinit(&list);
+                        continue;
+                }
+                l = wire_list_buf_get(&list);
+                sub_offer(b, s, agg, &l);
+                wire_list_buf_deinit(&list);
+        }
+        groups_clear(s);
+}
+
+/* An event that matched @s: queued, or counted in a GROUP WITHIN window. */
+static void sub_emit(Broker *b, Subscription *s, lwmi_object *ev, const WireList *l) {
+        if (s->query->has_group)
+                group_add(s, ev);
+        else
+                sub_offer(b, s, ev, l);
+}
+
+static uint64_t slow_limit(const Broker *b) {
+        return b->config.slow_subscriber_usec ? b->config.slow_subscriber_usec
+                                              : BROKER_SLOW_USEC_DEFAULT;
+}
+
+/* Disconnects the subscribers whose output made no progress for --slow-subscriber-timeout. */
+static void close_slow_subscribers(Broker *b) {
+        uint64_t limit = slow_limit(b);
+        uint64_t now = broker_now_usec();
+        bool again = true;
+
+        while (again) {
+                again = false;
+                for (Subscription *s = b->subs; s; s = s->next) {
+                        Conn *c = s->client;
+
+                        if (c && !c->dead && c->stall_usec && now - c->stall_usec >= limit) {
+                                log_warn("subscriber %s (pid %d) does not read its events: "
+                                         "disconnected",
+                                         c->name ? c->name : "?", (int) c->pid);
+                                /* Frees its subscriptions: start over. */
+                                conn_close(c, "slow subscriber");
+                                again = true;
+                                break;
+                        }
+                }
+        }
+}
+
+/**
+ * events_conn_drained() - a client's output moved: report overflows to its
+ * subscriptions that have room again.
+ * @c: the client connection
+ */
+void events_conn_drained(Conn *c) {
+        for (Subscription *s = c->broker->subs; s; s = s->next)
+                if (s->client == c && s->n_dropped_unreported > 0)
+                        sub_report_overflow(c->broker, s);
+}
+
+/*
+ * Stamps @ev, encodes it once and sends it as EVENTS to every subscription
+ * of namespace @ns whose FROM class is @ev's class or a superclass and whose
+ * WHERE matches.
+ */
+static void event_deliver_ns(Broker *b, const char *ns, lwmi_object *ev) {
+        _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
+        _cleanup_free_ char *norm = NULL;
+        WireListBuf list = WIRE_LIST_BUF_INIT;
+
+        if (lwmi_namespace_normalize(ns, &norm) < 0)
+                return;
+        event_stamp(ev);
+        lwmi_object_set_namespace(ev, NULL, norm);
+        /* Encoded once for every subscriber. */
+        if (cim_object_encode_full(ev, &enc) < 0 || enc.oom ||
+            wire_list_buf_add_bytes(&list, enc.s, enc.len) < 0) {
+                wire_list_buf_deinit(&list);
+                return;
+        }
+        for (Subscription *s = b->subs; s; s = s->next) {
+                WireList l = wire_list_buf_get(&list);
+                bool match = false;
+
+                if (!s->client || s->client->dead || !ns_eq(s->ns, norm) ||
+                    !lwmi_object_derives_from(ev, s->class_name))
+                        continue;
+                if (wql_query_eval_object(s->query, ev, &match, NULL) < 0 || !match)
+                        continue;
+                sub_emit(b, s, ev, &l);
+        }
+        wire_list_buf_deinit(&list);
+}
+
+static void event_deliver(Broker *b, lwmi_object *ev) {
+        event_deliver_ns(b, NS_WMI, ev);
+}
+
+/**
+ * events_static_op() - a static repository instance was created, replaced
+ * or deleted (PUT_INSTANCE, DELETE_INSTANCE): __InstanceCreationEvent,
+ * __InstanceModificationEvent or __InstanceDeletionEvent to the
+ * subscriptions of @ns.
+ * @b: the broker
+ * @ns: the namespace
+ * @target: TargetInstance (the new instance; the deleted one for a deletion)
+ * @previous: PreviousInstance for a modification, else NULL
+ * @deleted: a deletion
+ */
+void events_static_op(Broker *b, const char *ns, lwmi_object *target, lwmi_object *previous,
+                      bool deleted) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *ecls = NULL, *ev = NULL;
+        const char *name = deleted    ? "__InstanceDeletionEvent"
+                           : previous ? "__InstanceModificationEvent"
+                                      : "__InstanceCreationEvent";
+        lwmi_value v;
+        int r;
+
+        if (!b->subs || repo_get_class(b->repo, ns, name, &ecls) < 0 ||
+            lwmi_class_spawn_instance(ecls, &ev) < 0)
+                return;
+        lwmi_value_set_object(&v, target);
+        r = lwmi_object_put(ev, "TargetInstance", &v);
+        lwmi_value_clear(&v);
+        if (r < 0)
+                return;
+        if (previous) {
+                lwmi_value_set_object(&v, previous);
+                r = lwmi_object_put(ev, "PreviousInstance", &v);
+                lwmi_value_clear(&v);
+                if (r < 0)
+                        return;
+        }
+        event_deliver_ns(b, ns, ev);
 }
 
 static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const void *data,
                           size_t size) {
         _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL, *ev = NULL;
         _cleanup_(block_layout_freep) BlockLayout *layout = NULL;
-        _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
         _cleanup_free_ char *name = NULL;
-        WireListBuf list = WIRE_LIST_BUF_INIT;
         ssize_t idx;
 
+        close_slow_subscribers(b);
         if (!b->subs || !p->class_name || repo_get_class(b->repo, NS_WMI, p->class_name, &cls) < 0)
                 return;
         if (block_layout_compute(cls, ev_lookup, &(EvLookup){ .repo = b->repo }, &layout, NULL) <
@@ -244,30 +876,59 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                 lwmi_object_set_string(ev, "InstanceName", name);
         if (lwmi_object_find_property(ev, "Active") >= 0)
                 lwmi_object_set_bool(ev, "Active", true);
-        lwmi_object_set_namespace(ev, NULL, NS_WMI);
-        /* Encoded once for every subscriber. */
-        if (cim_object_encode_full(ev, &enc) < 0 || enc.oom ||
-            wire_list_buf_add_bytes(&list, enc.s, enc.len) < 0) {
-                wire_list_buf_deinit(&list);
+        event_deliver(b, ev);
+}
+
+/* Whether some subscription may want the intrinsic event class @event_class. */
+static bool someone_wants(Broker *b, const lwmi_object *event_cls) {
+        for (Subscription *s = b->subs; s; s = s->next)
+                if (s->client && !s->client->dead && subscription_wants(s, event_cls))
+                        return true;
+        return false;
+}
+
+/**
+ * events_instance_op() - an instance of a provider appeared or went away:
+ * __InstanceCreationEvent / __InstanceDeletionEvent.
+ * @p: the provider
+ * @index: the instance's index in @p (still registered)
+ * @created: creation (true) or deletion (false)
+ *
+ * The TargetInstance is an instance of the provider's class with its key
+ * InstanceName and Active = TRUE; the data items are NULL. The broker does
+ * not query the provider for them: the event goes out at once, in order with
+ * the registration, and a deletion has nothing left to query.
+ */
+void events_instance_op(Provider *p, size_t index, bool created) {
+        Broker *b = p->conn->broker;
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL, *target = NULL, *ecls = NULL,
+                                                  *ev = NULL;
+        _cleanup_free_ char *name = NULL;
+        lwmi_value v;
+
+        if (!b->subs || !p->class_name ||
+            repo_get_class(b->repo, NS_WMI,
+                           created ? "__InstanceCreationEvent" : "__InstanceDeletionEvent",
+                           &ecls) < 0 ||
+            !someone_wants(b, ecls))
+                return;
+        if (repo_get_class(b->repo, NS_WMI, p->class_name, &cls) < 0 ||
+            lwmi_class_spawn_instance(cls, &target) < 0 || lwmi_class_spawn_instance(ecls, &ev) < 0)
+                return;
+        name = instance_name(p, index);
+        if (name && lwmi_object_find_property(target, "InstanceName") >= 0)
+                (void) lwmi_object_set_string(target, "InstanceName", name);
+        if (lwmi_object_find_property(target, "Active") >= 0)
+                (void) lwmi_object_set_bool(target, "Active", true);
+        lwmi_object_set_namespace(target, NULL, NS_WMI);
+        v = (lwmi_value){ 0 };
+        lwmi_value_set_object(&v, target);
+        if (lwmi_object_put(ev, "TargetInstance", &v) < 0) {
+                lwmi_value_clear(&v);
                 return;
         }
-        for (Subscription *s = b->subs; s; s = s->next) {
-                WireList l = wire_list_buf_get(&list);
-                bool match = false;
-                WireMsg m;
-
-                if (!s->client || s->client->dead || !subscription_wants(s, cls))
-                        continue;
-                if (wql_query_eval_object(s->query, ev, &match, NULL) < 0 || !match)
-                        continue;
-                if (wire_writer_pending(&s->client->out) > s->queue_max_bytes) {
-                        s->n_dropped++;
-                        continue;
-                }
-                if (wire_msg_build(&m, WIRE_MSG_EVENTS, s->request_id, s->request_id, &l) >= 0)
-                        conn_send(s->client, &m);
-        }
-        wire_list_buf_deinit(&list);
+        lwmi_value_clear(&v);
+        event_deliver(b, ev);
 }
 
 /**
@@ -312,10 +973,181 @@ int events_fire(Conn *c, const WireMsg *m) {
  * @b: the broker
  */
 void events_free_all(Broker *b) {
+        while (b->holds) {
+                CollectHold *h = b->holds;
+
+                b->holds = h->next;
+                free(h);
+        }
         while (b->subs) {
                 Subscription *s = b->subs;
 
                 b->subs = s->next;
                 subscription_free(s);
         }
+}
+
+/**
+ * events_next_deadline() - when the next WITHIN poll, GROUP WITHIN window,
+ * collection linger or slow subscriber timeout is due.
+ * @b: the broker
+ *
+ * Return: CLOCK_MONOTONIC microseconds, or 0 for none.
+ */
+uint64_t events_next_deadline(Broker *b) {
+        uint64_t d = 0;
+
+        for (Subscription *s = b->subs; s; s = s->next) {
+                if (!s->client || s->client->dead)
+                        continue;
+                if (s->client->stall_usec && (!d || s->client->stall_usec + slow_limit(b) < d))
+                        d = s->client->stall_usec + slow_limit(b);
+                if (s->poll && !s->poll_req && (!d || s->next_poll_usec < d))
+                        d = s->next_poll_usec;
+                if (s->window_end_usec && (!d || s->window_end_usec < d))
+                        d = s->window_end_usec;
+        }
+        for (CollectHold *h = b->holds; h; h = h->next)
+                if (!h->client && h->linger_usec && (!d || h->linger_usec < d))
+                        d = h->linger_usec;
+        return d;
+}
+
+/**
+ * events_timeouts() - disconnect slow subscribers, end lingers and GROUP
+ * WITHIN windows, and start the WITHIN polls that are due.
+ * @b: the broker
+ * @now: broker_now_usec()
+ */
+void events_timeouts(Broker *b, uint64_t now) {
+        close_slow_subscribers(b);
+        /* Lingers that ended: release them, then tell their providers. */
+        for (CollectHold **pp = &b->holds; *pp;) {
+                CollectHold *h = *pp;
+
+                if (!h->client && h->linger_usec <= now) {
+                        lwmi_guid guid = h->guid;
+
+                        *pp = h->next;
+                        free(h);
+                        update_collection_guid(b, &guid);
+                } else {
+                        pp = &h->next;
+                }
+        }
+        for (Subscription *s = b->subs; s; s = s->next)
+                if (s->window_end_usec && s->window_end_usec <= now && s->client &&
+                    !s->client->dead)
+                        group_flush(b, s);
+        for (Subscription *s = b->subs; s; s = s->next) {
+                if (!s->poll || s->poll_req || !s->client || s->client->dead ||
+                    s->next_poll_usec > now)
+                        continue;
+                /* A poll that outlasts WITHIN delays the next one, it never overlaps it. */
+                s->next_poll_usec = now + s->poll_usec;
+                if (dispatch_poll_start(s) < 0)
+                        log_debug("subscription %u: cannot poll %s", s->request_id,
+                                  s->target_class);
+        }
+}
+
+static const lwmi_object *snap_find(const Subscription *s, const char *name) {
+        const char *n;
+
+        for (size_t i = 0; i < s->n_snap; i++)
+                if (lwmi_object_get_string(s->snap[i], "InstanceName", &n) >= 0 &&
+                    strcmp(n, name) == 0)
+                        return s->snap[i];
+        return NULL;
+}
+
+static bool objects_differ(const lwmi_object *a, const lwmi_object *b) {
+        _cleanup_strbuf_ StrBuf ea = STRBUF_INIT, eb = STRBUF_INIT;
+
+        if (cim_object_encode_full(a, &ea) < 0 || ea.oom || cim_object_encode_full(b, &eb) < 0 ||
+            eb.oom)
+                return false;
+        return ea.len != eb.len || memcmp(ea.s, eb.s, ea.len) != 0;
+}
+
+/* Sends one __InstanceModificationEvent to @s when its WHERE matches. */
+static void poll_modified(Broker *b, Subscription *s, lwmi_object *now, lwmi_object *before) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *ecls = NULL, *ev = NULL;
+        _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
+        WireListBuf list = WIRE_LIST_BUF_INIT;
+        bool match = false;
+        lwmi_value v;
+        WireList l;
+        int r;
+
+        if (repo_get_class(b->repo, NS_WMI, "__InstanceModificationEvent", &ecls) < 0 ||
+            lwmi_class_spawn_instance(ecls, &ev) < 0)
+                return;
+        lwmi_value_set_object(&v, now);
+        r = lwmi_object_put(ev, "TargetInstance", &v);
+        lwmi_value_clear(&v);
+        if (r < 0)
+                return;
+        lwmi_value_set_object(&v, before);
+        r = lwmi_object_put(ev, "PreviousInstance", &v);
+        lwmi_value_clear(&v);
+        if (r < 0)
+                return;
+        event_stamp(ev);
+        lwmi_object_set_namespace(ev, NULL, NS_WMI);
+        if (wql_query_eval_object(s->query, ev, &match, NULL) < 0 || !match)
+                return;
+        if (cim_object_encode_full(ev, &enc) < 0 || enc.oom ||
+            wire_list_buf_add_bytes(&list, enc.s, enc.len) < 0) {
+                wire_list_buf_deinit(&list);
+                return;
+        }
+        l = wire_list_buf_get(&list);
+        sub_emit(b, s, ev, &l);
+        wire_list_buf_deinit(&list);
+}
+
+/**
+ * events_poll_done() - a WITHIN poll ended: compare with the last snapshot
+ * (by InstanceName) and send __InstanceModificationEvent for each instance
+ * whose properties changed. Instances that appeared or went away are left to
+ * the creation and deletion events of registration. A failed poll keeps the
+ * last snapshot.
+ * @s: the subscription
+ * @objs: the instances read (borrowed)
+ * @n: their number
+ * @status: the poll's status
+ */
+void events_poll_done(Subscription *s, lwmi_object **objs, size_t n, lwmi_status status) {
+        Broker *b = s->client->broker;
+        lwmi_object **snap;
+
+        s->poll_req = NULL;
+        if (status != 0) {
+                log_debug("subscription %u: poll of %s failed: 0x%08x", s->request_id,
+                          s->target_class, (unsigned) status);
+                return;
+        }
+        if (s->have_snap && s->client && !s->client->dead)
+                for (size_t i = 0; i < n; i++) {
+                        const lwmi_object *old;
+                        const char *name;
+
+                        if (lwmi_object_get_string(objs[i], "InstanceName", &name) < 0)
+                                continue;
+                        old = snap_find(s, name);
+                        if (old && objects_differ(old, objs[i]))
+                                poll_modified(b, s, objs[i], (lwmi_object *) old);
+                }
+        snap = n > 0 ? calloc(n, sizeof(*snap)) : NULL;
+        if (n > 0 && !snap)
+                return;
+        for (size_t i = 0; i < s->n_snap; i++)
+                lwmi_object_unref(s->snap[i]);
+        free(s->snap);
+        for (size_t i = 0; i < n; i++)
+                snap[i] = lwmi_object_ref(objs[i]);
+        s->snap = snap;
+        s->n_snap = n;
+        s->have_snap = true;
 }

@@ -25,6 +25,15 @@ static void usage(FILE *f) {
               "  --provider-timeout SEC   provider call timeout (default 10)\n"
               "  --admin-group NAME       members may write and call methods\n"
               "  --log-level LEVEL        err, warning, info (default) or debug\n"
+              "  --event-queue-count N    unread events per subscription (default 1000;\n"
+              "                           caps what a subscriber asks for)\n"
+              "  --event-queue-bytes N    unread output bytes before events drop\n"
+              "                           (default 1048576; caps what a subscriber asks for)\n"
+              "  --slow-subscriber-timeout SEC\n"
+              "                           disconnect a subscriber whose output makes no\n"
+              "                           progress this long (default 10)\n"
+              "  --collection-linger SEC  keep the collection of an Expensive block on this\n"
+              "                           long after a query (default 2)\n"
               "  -h, --help               this text\n",
               f);
 }
@@ -48,7 +57,11 @@ int main(int argc, char **argv) {
                 OPT_READY,
                 OPT_TIMEOUT,
                 OPT_ADMIN,
-                OPT_LOG
+                OPT_LOG,
+                OPT_QUEUE_COUNT,
+                OPT_QUEUE_BYTES,
+                OPT_SLOW,
+                OPT_LINGER,
         };
         static const struct option opts[] = {
                 { "socket", required_argument, NULL, OPT_SOCKET },
@@ -57,11 +70,16 @@ int main(int argc, char **argv) {
                 { "provider-timeout", required_argument, NULL, OPT_TIMEOUT },
                 { "admin-group", required_argument, NULL, OPT_ADMIN },
                 { "log-level", required_argument, NULL, OPT_LOG },
+                { "event-queue-count", required_argument, NULL, OPT_QUEUE_COUNT },
+                { "event-queue-bytes", required_argument, NULL, OPT_QUEUE_BYTES },
+                { "slow-subscriber-timeout", required_argument, NULL, OPT_SLOW },
+                { "collection-linger", required_argument, NULL, OPT_LINGER },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         BrokerConfig config = { .ready_fd = -1,
                                 .provider_timeout_usec = BROKER_TIMEOUT_USEC_DEFAULT,
+                                .collection_linger_usec = BROKER_LINGER_USEC_DEFAULT,
                                 .log_level = LOG_LVL_INFO };
         _cleanup_(broker_freep) Broker *b = NULL;
         _cleanup_free_ char *socket_default = NULL, *state_default = NULL;
@@ -120,6 +138,50 @@ int main(int argc, char **argv) {
                         }
                         config.log_level = r;
                         break;
+                case OPT_QUEUE_COUNT:
+                case OPT_QUEUE_BYTES: {
+                        unsigned long long v;
+                        bool count = c == OPT_QUEUE_COUNT;
+
+                        errno = 0;
+                        v = strtoull(optarg, &end, 10);
+                        if (errno || *end || *optarg == '-' || v == 0 ||
+                            v > (count ? BROKER_EVENT_COUNT_MAX : BROKER_OUTPUT_MAX / 2)) {
+                                fprintf(stderr, "wmid: bad --%s: %s\n",
+                                        count ? "event-queue-count" : "event-queue-bytes", optarg);
+                                return EXIT_FAILURE;
+                        }
+                        if (count)
+                                config.event_queue_count = (uint32_t) v;
+                        else
+                                config.event_queue_bytes = (uint32_t) v;
+                        break;
+                }
+                case OPT_SLOW: {
+                        double v;
+
+                        errno = 0;
+                        v = strtod(optarg, &end);
+                        if (errno || *end || !(v > 0) || v > 86400) {
+                                fprintf(stderr, "wmid: bad --slow-subscriber-timeout: %s\n",
+                                        optarg);
+                                return EXIT_FAILURE;
+                        }
+                        config.slow_subscriber_usec = (uint64_t) (v * 1e6);
+                        break;
+                }
+                case OPT_LINGER: {
+                        double v;
+
+                        errno = 0;
+                        v = strtod(optarg, &end);
+                        if (errno || *end || !(v >= 0) || v > 3600) {
+                                fprintf(stderr, "wmid: bad --collection-linger: %s\n", optarg);
+                                return EXIT_FAILURE;
+                        }
+                        config.collection_linger_usec = (uint64_t) (v * 1e6);
+                        break;
+                }
                 case 'h':
                         usage(stdout);
                         return EXIT_SUCCESS;

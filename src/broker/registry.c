@@ -305,6 +305,7 @@ int provider_instance_register(Conn *c, const WireMsg *m) {
         lwmi_guid guid;
         uint32_t id;
         Provider *p;
+        int r;
 
         wire_msg_read(m, &guid, &id, &name);
         p = conn_provider(c, &guid);
@@ -321,7 +322,9 @@ int provider_instance_register(Conn *c, const WireMsg *m) {
         if (*name && !p->instances[p->n_instances].name)
                 return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
         p->n_instances++;
-        return conn_send_status(c, m->request_id, 0, NULL);
+        r = conn_send_status(c, m->request_id, 0, NULL);
+        events_instance_op(p, p->n_instances - 1, true);
+        return r;
 }
 
 /**
@@ -345,6 +348,7 @@ int provider_instance_deregister(Conn *c, const WireMsg *m) {
         /* Idempotent, as in KMDF; later instances move down one index. */
         i = instance_find_id(p, id);
         if (i >= 0) {
+                events_instance_op(p, (size_t) i, false);
                 free(p->instances[i].name);
                 memmove(p->instances + i, p->instances + i + 1,
                         (p->n_instances - (size_t) i - 1) * sizeof(*p->instances));

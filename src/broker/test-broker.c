@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/object.h"
@@ -72,13 +73,15 @@ typedef struct Peer {
         WireWriter out;
 } Peer;
 
-static void broker_start_args(Broker *b, const char *timeout, const char *admin_group);
+static void broker_start_args(Broker *b, const char *timeout, const char *admin_group,
+                              const char *extra_option, const char *extra_value);
 
 static void broker_start(Broker *b, const char *timeout) {
-        broker_start_args(b, timeout, NULL);
+        broker_start_args(b, timeout, NULL, NULL, NULL);
 }
 
-static void broker_start_args(Broker *b, const char *timeout, const char *admin_group) {
+static void broker_start_args(Broker *b, const char *timeout, const char *admin_group,
+                              const char *extra_option, const char *extra_value) {
         char fdarg[16];
         int pfd[2];
         char buf[16] = { 0 };
@@ -103,9 +106,24 @@ static void broker_start_args(Broker *b, const char *timeout, const char *admin_
                 if (dup2(pfd[1], 3) < 0)
                         _exit(127);
                 snprintf(fdarg, sizeof(fdarg), "3");
-                execl(wmid_path, "wmid", "--socket", b->socket, "--state", b->state, "--ready-fd",
-                      fdarg, "--provider-timeout", timeout, "--log-level", "debug",
-                      admin_group ? "--admin-group" : (char *) NULL, admin_group, (char *) NULL);
+                {
+                        const char *argv[20] = {
+                                "wmid",   "--socket",    b->socket, "--state",
+                                b->state, "--ready-fd",  fdarg,     "--provider-timeout",
+                                timeout,  "--log-level", "debug"
+                        };
+                        size_t argc = 11;
+
+                        if (admin_group) {
+                                argv[argc++] = "--admin-group";
+                                argv[argc++] = admin_group;
+                        }
+                        if (extra_option) {
+                                argv[argc++] = extra_option;
+                                argv[argc++] = extra_value;
+                        }
+                        execv(wmid_path, (char *const *) argv);
+                }
                 _exit(127);
         }
         close(pfd[1]);
@@ -714,6 +732,8 @@ static void expect_function_control(Peer *prov, uint8_t want_enable) {
         provider_reply(prov, m.request_id, 0, 0, NULL, 0);
 }
 
+static void check_time_created(const lwmi_object *ev);
+
 static void test_events(void) {
         static const uint8_t code1[4] = { 1, 0, 0, 0 }, code5[4] = { 5, 0, 0, 0 };
         _cleanup_(lwmi_object_unrefp) lwmi_object *ev = NULL;
@@ -768,6 +788,7 @@ static void test_events(void) {
         ASSERT_EQ(v, 5u);
         ASSERT_OK(lwmi_object_get_string(ev, "InstanceName", &name));
         ASSERT_STREQ(name, "EvDev_0");
+        check_time_created(ev);
 
         /* CANCEL ends the subscription; the last one disables the events. */
         ASSERT_OK(wire_msg_build(&m, WIRE_MSG_CANCEL, 41, 40u));
@@ -784,6 +805,627 @@ static void test_events(void) {
         peer_close(&c);
         expect_function_control(&prov, 0);
         peer_close(&prov);
+}
+
+/* Receives one EVENTS of subscription @sub; returns its (single) event object. */
+static lwmi_object *expect_event(Peer *c, uint32_t sub) {
+        lwmi_object *ev = NULL;
+        const void *data;
+        uint32_t rid;
+        size_t size;
+        WireList l;
+        WireMsg m;
+
+        peer_expect(c, WIRE_MSG_EVENTS, &m);
+        ASSERT_EQ(m.request_id, sub);
+        ASSERT_OK(wire_msg_read(&m, &rid, &l));
+        ASSERT_EQ(rid, sub);
+        ASSERT_EQ(l.count, 1u);
+        ASSERT_EQ(wire_list_next_bytes(&l, &data, &size), 1);
+        ASSERT_OK(cim_object_decode(data, size, NULL, NULL, &ev));
+        return ev;
+}
+
+/* TIME_CREATED is FILETIME (100 ns since 1601) and close to now. */
+static void check_time_created(const lwmi_object *ev) {
+        uint64_t t, now = 116444736000000000ULL + (uint64_t) time(NULL) * 10000000ULL;
+
+        ASSERT_OK(lwmi_object_get_uint64(ev, "TIME_CREATED", &t));
+        ASSERT_TRUE(t + 600000000ULL > now && t < now + 600000000ULL);
+}
+
+/* The TargetInstance of an intrinsic event: its class and InstanceName. */
+static void check_target(const lwmi_object *ev, const char *event_class, const char *class_name,
+                         const char *instance_name) {
+        const char *name;
+        lwmi_value v;
+
+        ASSERT_STREQ(lwmi_object_get_class_name(ev), event_class);
+        check_time_created(ev);
+        ASSERT_OK(lwmi_object_get(ev, "TargetInstance", &v, NULL));
+        ASSERT_EQ(v.type, LWMI_CIM_OBJECT);
+        ASSERT_FALSE(v.is_null);
+        ASSERT_STREQ(lwmi_object_get_class_name(v.u.object), class_name);
+        ASSERT_OK(lwmi_object_get_string(v.u.object, "InstanceName", &name));
+        ASSERT_STREQ(name, instance_name);
+        lwmi_value_clear(&v);
+}
+
+static void subscribe(Peer *c, uint32_t rid, const char *wql) {
+        WireMsg m;
+
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_EXEC_NOTIFICATION_QUERY, rid, "root\\wmi", wql, 0u,
+                                 0u));
+        peer_send(c, &m);
+}
+
+static void test_intrinsic_events(void) {
+        lwmi_object *ev;
+        lwmi_guid g2;
+        Peer c, prov;
+        WireMsg m;
+
+        ASSERT_OK(lwmi_guid_parse(TEST_GUID2_STR, &g2));
+        peer_open(&prov, &broker_main, WIRE_ROLE_PROVIDER, "intrprov");
+        ASSERT_EQ(provider_setup(&prov, "IDev", TEST_GUID2_STR, 4, 1), 0u);
+        peer_open(&c, &broker_main, WIRE_ROLE_CLIENT, "intr");
+
+        subscribe(&c, 60,
+                  "SELECT * FROM __InstanceCreationEvent WITHIN 1 "
+                  "WHERE TargetInstance ISA \"Lwmi_TestBlock2\"");
+        /* Another class: never matches. */
+        subscribe(&c, 61,
+                  "SELECT * FROM __InstanceCreationEvent WITHIN 1 "
+                  "WHERE TargetInstance ISA \"Lwmi_TestBlock\"");
+        /* Provider classes need no WITHIN for creation and deletion. */
+        subscribe(&c, 62,
+                  "SELECT * FROM __InstanceDeletionEvent "
+                  "WHERE TargetInstance ISA \"Lwmi_TestBlock2\"");
+        /* Polling without WITHIN is too precise: modifications, static classes, no ISA. */
+        subscribe(&c, 63,
+                  "SELECT * FROM __InstanceModificationEvent "
+                  "WHERE TargetInstance ISA \"Lwmi_TestBlock2\"");
+        ASSERT_EQ(peer_status(&c, 63, NULL, NULL),
+                  (uint32_t) LWMI_WBEMESS_E_REGISTRATION_TOO_PRECISE);
+        subscribe(&c, 64,
+                  "SELECT * FROM __InstanceOperationEvent "
+                  "WHERE TargetInstance ISA \"Lwmi_TestBlock2\"");
+        ASSERT_EQ(peer_status(&c, 64, NULL, NULL),
+                  (uint32_t) LWMI_WBEMESS_E_REGISTRATION_TOO_PRECISE);
+        subscribe(&c, 65,
+                  "SELECT * FROM __InstanceCreationEvent "
+                  "WHERE TargetInstance ISA \"Lwmi_Static\"");
+        ASSERT_EQ(peer_status(&c, 65, NULL, NULL),
+                  (uint32_t) LWMI_WBEMESS_E_REGISTRATION_TOO_PRECISE);
+        subscribe(&c, 66, "SELECT * FROM __InstanceCreationEvent");
+        ASSERT_EQ(peer_status(&c, 66, NULL, NULL),
+                  (uint32_t) LWMI_WBEMESS_E_REGISTRATION_TOO_PRECISE);
+
+        /* A new instance: creation; its name is the second of the device. */
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_INSTANCE_REGISTER, 4, &g2, 2u, ""));
+        peer_send(&prov, &m);
+        ASSERT_EQ(peer_status(&prov, 4, NULL, NULL), 0u);
+        ev = expect_event(&c, 60);
+        check_target(ev, "__InstanceCreationEvent", "Lwmi_TestBlock2", "IDev_1");
+        lwmi_object_unref(ev);
+
+        /* Deregistration: deletion, with the name the instance had. */
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_INSTANCE_DEREGISTER, 5, &g2, 1u));
+        peer_send(&prov, &m);
+        ASSERT_EQ(peer_status(&prov, 5, NULL, NULL), 0u);
+        ev = expect_event(&c, 62);
+        check_target(ev, "__InstanceDeletionEvent", "Lwmi_TestBlock2", "IDev_0");
+        lwmi_object_unref(ev);
+
+        /* The provider goes away: one deletion per instance left. */
+        peer_close(&prov);
+        ev = expect_event(&c, 62);
+        check_target(ev, "__InstanceDeletionEvent", "Lwmi_TestBlock2", "IDev_0");
+        lwmi_object_unref(ev);
+        peer_close(&c);
+}
+
+/*
+ * A subscriber with a queue of 4 that does not read while the provider fires
+ * far more than its socket and queue hold: the broker drops, never blocks,
+ * and each time the queue has room again it sends one __EventQueueOverflowEvent
+ * whose Event.NumberOfEvents counts the drops since the last one: their sum
+ * is exactly fired - delivered.
+ */
+static void test_overflow(void) {
+        enum {
+                N_FIRED = 20000,
+                BATCH = 500
+        };
+        static const uint8_t code[4] = { 7, 0, 0, 0 };
+        uint64_t delivered = 0, dropped = 0;
+        unsigned n_reports = 0;
+        lwmi_object *ev;
+        lwmi_guid g3;
+        Peer c, prov;
+        WireMsg m;
+
+        ASSERT_OK(lwmi_guid_parse(TEST_GUID3_STR, &g3));
+        peer_open(&prov, &broker_main, WIRE_ROLE_PROVIDER, "ovprov");
+        ASSERT_EQ(provider_setup(&prov, "OvDev", TEST_GUID3_STR, 4, 1), 0u);
+        peer_open(&c, &broker_main, WIRE_ROLE_CLIENT, "ovclient");
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_EXEC_NOTIFICATION_QUERY, 70, "root\\wmi",
+                                 "SELECT * FROM Lwmi_TestEvent", 4u, 0u));
+        peer_send(&c, &m);
+        expect_function_control(&prov, 1);
+
+        for (unsigned i = 0; i < N_FIRED / BATCH; i++) {
+                WireListBuf events = WIRE_LIST_BUF_INIT;
+                WireList l;
+
+                for (unsigned k = 0; k < BATCH; k++)
+                        ASSERT_OK(wire_list_buf_add_event(&events, &g3, 1, code, sizeof(code)));
+                l = wire_list_buf_get(&events);
+                ASSERT_OK(wire_msg_build(&m, WIRE_MSG_FIRE_EVENTS, 80 + i, &l));
+                peer_send(&prov, &m);
+                wire_list_buf_deinit(&events);
+        }
+        /* Everything fired before this STATUS has been fanned out. */
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_INSTANCE_REGISTER, 4, &g3, 2u, ""));
+        peer_send(&prov, &m);
+        ASSERT_EQ(peer_status(&prov, 4, NULL, NULL), 0u);
+
+        /*
+         * Drops are reported whenever the queue has room again, possibly
+         * several times while the provider fires: read until every fired
+         * event is accounted for, delivered or counted in an overflow event.
+         */
+        while (delivered + dropped < N_FIRED) {
+                ev = expect_event(&c, 70);
+                if (strcmp(lwmi_object_get_class_name(ev), "__EventQueueOverflowEvent") == 0) {
+                        lwmi_value v, rep;
+                        uint64_t n;
+
+                        check_time_created(ev);
+                        ASSERT_OK(lwmi_object_get(ev, "Event", &v, NULL));
+                        ASSERT_EQ(v.type, LWMI_CIM_OBJECT);
+                        ASSERT_STREQ(lwmi_object_get_class_name(v.u.object), "__AggregateEvent");
+                        ASSERT_OK(lwmi_object_get_uint64(v.u.object, "NumberOfEvents", &n));
+                        ASSERT_TRUE(n > 0);
+                        dropped += n;
+                        n_reports++;
+                        ASSERT_OK(lwmi_object_get(v.u.object, "Representative", &rep, NULL));
+                        ASSERT_EQ(rep.type, LWMI_CIM_OBJECT);
+                        ASSERT_STREQ(lwmi_object_get_class_name(rep.u.object), "Lwmi_TestEvent");
+                        lwmi_value_clear(&rep);
+                        lwmi_value_clear(&v);
+                } else {
+                        ASSERT_STREQ(lwmi_object_get_class_name(ev), "Lwmi_TestEvent");
+                        delivered++;
+                }
+                lwmi_object_unref(ev);
+        }
+        fprintf(stderr, "overflow: %llu delivered, %llu dropped in %u reports\n",
+                (unsigned long long) delivered, (unsigned long long) dropped, n_reports);
+        ASSERT_TRUE(dropped > 0);
+        ASSERT_UEQ(dropped, N_FIRED - delivered);
+
+        /* The queue recovered: the next event goes through. */
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_FIRE_EVENT, 79, &g3, 1u, code, sizeof(code)));
+        peer_send(&prov, &m);
+        ev = expect_event(&c, 70);
+        ASSERT_STREQ(lwmi_object_get_class_name(ev), "Lwmi_TestEvent");
+        lwmi_object_unref(ev);
+
+        peer_close(&c);
+        expect_function_control(&prov, 0);
+        peer_close(&prov);
+}
+
+/* Answers one QUERY_INSTANCE of Lwmi_TestBlock2 with Value = @value. */
+static void provider_answer_value(Peer *prov, uint32_t value) {
+        uint8_t data[4] = { (uint8_t) value, (uint8_t) (value >> 8), (uint8_t) (value >> 16),
+                            (uint8_t) (value >> 24) };
+        uint32_t rid = provider_expect_query(prov, NULL);
+
+        provider_reply(prov, rid, 0, 0, data, sizeof(data));
+}
+
+static void check_value(const lwmi_object *ev, const char *prop, uint64_t want) {
+        lwmi_value v;
+        uint64_t got;
+
+        ASSERT_OK(lwmi_object_get(ev, prop, &v, NULL));
+        ASSERT_EQ(v.type, LWMI_CIM_OBJECT);
+        ASSERT_FALSE(v.is_null);
+        ASSERT_OK(lwmi_object_get_uint64(v.u.object, "Value", &got));
+        ASSERT_UEQ(got, want);
+        lwmi_value_clear(&v);
+}
+
+/*
+ * WITHIN 0.2: the broker polls the provider (the first poll is the baseline)
+ * and reports a changed instance with TargetInstance and PreviousInstance.
+ */
+static void test_modification(void) {
+        static const uint8_t value5[4] = { 5, 0, 0, 0 };
+        uint32_t poll_rid;
+        lwmi_object *ev;
+        Peer c, prov;
+        WireMsg m;
+
+        peer_open(&prov, &broker_main, WIRE_ROLE_PROVIDER, "modprov");
+        ASSERT_EQ(provider_setup(&prov, "MDev", TEST_GUID2_STR, 4, 1), 0u);
+        peer_open(&c, &broker_main, WIRE_ROLE_CLIENT, "mod");
+        subscribe(&c, 91,
+                  "SELECT * FROM __InstanceModificationEvent WITHIN 0.2 "
+                  "WHERE TargetInstance ISA \"Lwmi_TestBlock2\" "
+                  "AND TargetInstance.Value > 1");
+        provider_answer_value(&prov, 1); /* baseline */
+        provider_answer_value(&prov, 1); /* unchanged */
+        provider_answer_value(&prov, 1);
+        provider_answer_value(&prov, 7); /* changed: an event */
+        ev = expect_event(&c, 91);
+        ASSERT_STREQ(lwmi_object_get_class_name(ev), "__InstanceModificationEvent");
+        check_time_created(ev);
+        check_value(ev, "TargetInstance", 7);
+        check_value(ev, "PreviousInstance", 1);
+        lwmi_object_unref(ev);
+        provider_answer_value(&prov, 1); /* changed, but the WHERE says no */
+        provider_answer_value(&prov, 9);
+        ev = expect_event(&c, 91);
+        check_value(ev, "TargetInstance", 9);
+        check_value(ev, "PreviousInstance", 1);
+        lwmi_object_unref(ev);
+
+        /* CANCEL while a poll runs ends the subscription; the late reply is dropped. */
+        poll_rid = provider_expect_query(&prov, NULL);
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_CANCEL, 92, 91u));
+        peer_send(&c, &m);
+        ASSERT_EQ(peer_status(&c, 91, NULL, NULL), (uint32_t) LWMI_WBEM_E_CALL_CANCELLED);
+        ASSERT_EQ(peer_status(&c, 92, NULL, NULL), 0u);
+        provider_reply(&prov, poll_rid, 0, 0, value5, sizeof(value5));
+        /* The broker still answers this client, and nothing else came before. */
+        subscribe(&c, 93, "SELECT * FROM Lwmi_Static");
+        ASSERT_EQ(peer_status(&c, 93, NULL, NULL), (uint32_t) LWMI_WBEM_E_NOT_EVENT_CLASS);
+        /* No more polls: three periods pass without a QUERY_INSTANCE. */
+        {
+                struct pollfd pfd = { .fd = prov.fd, .events = POLLIN };
+
+                ASSERT_EQ(poll(&pfd, 1, 600), 0);
+        }
+        peer_close(&c);
+        peer_close(&prov);
+}
+
+/* Fires one FIRE_EVENTS of Lwmi_TestEvent with these codes. */
+static void fire_codes(Peer *prov, uint32_t rid, const uint8_t *codes, size_t n) {
+        WireListBuf events = WIRE_LIST_BUF_INIT;
+        lwmi_guid g3;
+        WireList l;
+        WireMsg m;
+
+        ASSERT_OK(lwmi_guid_parse(TEST_GUID3_STR, &g3));
+        for (size_t i = 0; i < n; i++) {
+                uint8_t code[4] = { codes[i], 0, 0, 0 };
+
+                ASSERT_OK(wire_list_buf_add_event(&events, &g3, 1, code, sizeof(code)));
+        }
+        l = wire_list_buf_get(&events);
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_FIRE_EVENTS, rid, &l));
+        peer_send(prov, &m);
+        wire_list_buf_deinit(&events);
+}
+
+/* An __AggregateEvent: NumberOfEvents and the Code of its Representative. */
+static void check_aggregate(const lwmi_object *ev, uint64_t want_n, uint64_t want_code) {
+        uint64_t n, code;
+        lwmi_value v;
+
+        ASSERT_STREQ(lwmi_object_get_class_name(ev), "__AggregateEvent");
+        ASSERT_OK(lwmi_object_get_uint64(ev, "NumberOfEvents", &n));
+        ASSERT_UEQ(n, want_n);
+        ASSERT_OK(lwmi_object_get(ev, "Representative", &v, NULL));
+        ASSERT_EQ(v.type, LWMI_CIM_OBJECT);
+        ASSERT_STREQ(lwmi_object_get_class_name(v.u.object), "Lwmi_TestEvent");
+        ASSERT_OK(lwmi_object_get_uint64(v.u.object, "Code", &code));
+        ASSERT_UEQ(code, want_code);
+        lwmi_value_clear(&v);
+}
+
+/* GROUP WITHIN 0.3 BY Code HAVING NumberOfEvents > 1: one aggregate per code. */
+static void test_group(void) {
+        static const uint8_t burst1[] = { 1, 1, 2, 3, 1, 3 }, burst2[] = { 5, 5 };
+        lwmi_object *ev;
+        Peer c, prov;
+
+        peer_open(&prov, &broker_main, WIRE_ROLE_PROVIDER, "grpprov");
+        ASSERT_EQ(provider_setup(&prov, "GDev", TEST_GUID3_STR, 4, 1), 0u);
+        peer_open(&c, &broker_main, WIRE_ROLE_CLIENT, "grp");
+        subscribe(&c, 100,
+                  "SELECT * FROM Lwmi_TestEvent WHERE Code < 9 GROUP WITHIN 0.3 BY Code "
+                  "HAVING NumberOfEvents > 1");
+        expect_function_control(&prov, 1);
+
+        /* Code 2 is alone: HAVING drops it. Groups come in the order they opened. */
+        fire_codes(&prov, 101, burst1, sizeof(burst1));
+        ev = expect_event(&c, 100);
+        check_aggregate(ev, 3, 1);
+        lwmi_object_unref(ev);
+        ev = expect_event(&c, 100);
+        check_aggregate(ev, 2, 3);
+        lwmi_object_unref(ev);
+        /* A new window: nothing of the first one is left over. */
+        fire_codes(&prov, 102, burst2, sizeof(burst2));
+        ev = expect_event(&c, 100);
+        check_aggregate(ev, 2, 5);
+        lwmi_object_unref(ev);
+
+        peer_close(&c);
+        expect_function_control(&prov, 0);
+        peer_close(&prov);
+}
+
+/* Receives one FUNCTION_CONTROL for @guid_str and answers it. */
+static void expect_control(Peer *prov, const char *guid_str, uint32_t want_control,
+                           uint8_t want_enable) {
+        uint32_t control;
+        uint64_t handle;
+        uint8_t enable;
+        lwmi_guid guid, want;
+        WireMsg m;
+
+        ASSERT_OK(lwmi_guid_parse(guid_str, &want));
+        peer_expect(prov, WIRE_MSG_FUNCTION_CONTROL, &m);
+        ASSERT_OK(wire_msg_read(&m, &guid, &control, &enable, &handle));
+        ASSERT_TRUE(lwmi_guid_equal(&guid, &want));
+        ASSERT_EQ(control, want_control);
+        ASSERT_EQ(enable, want_enable);
+        provider_reply(prov, m.request_id, 0, 0, NULL, 0);
+}
+
+/* Registers @guid_str with PROVIDER_REGISTER @flags and one instance. */
+static void provider_setup_flags(Peer *prov, const char *device, const char *guid_str,
+                                 uint32_t flags, bool instance) {
+        lwmi_guid guid;
+        WireMsg m;
+
+        ASSERT_OK(lwmi_guid_parse(guid_str, &guid));
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_DEVICE_REGISTER, 1, device, test_mof));
+        peer_send(prov, &m);
+        ASSERT_EQ(peer_status(prov, 1, NULL, NULL), 0u);
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_PROVIDER_REGISTER, 2, &guid, flags, 4u));
+        peer_send(prov, &m);
+        ASSERT_EQ(peer_status(prov, 2, NULL, NULL), 0u);
+        if (!instance)
+                return;
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_INSTANCE_REGISTER, 3, &guid, 1u, ""));
+        peer_send(prov, &m);
+        ASSERT_EQ(peer_status(prov, 3, NULL, NULL), 0u);
+}
+
+static uint32_t block_request(Peer *c, uint16_t type, uint32_t rid, const char *class_name) {
+        WireMsg m;
+
+        ASSERT_OK(wire_msg_build(&m, type, rid, "root\\wmi", class_name));
+        peer_send(c, &m);
+        return peer_status(c, rid, NULL, NULL);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+/*
+ * Collection control of an Expensive block (its own broker, --collection-linger
+ * 0.5): BLOCK_OPEN counts across clients and disconnects, one-shot queries
+ * linger, a WITHIN poll holds it, and state goes to providers that come later.
+ */
+static void test_collection(void) {
+        static const uint8_t one[4] = { 1, 0, 0, 0 };
+        Broker b;
+        Peer prov, prov1, prov3, c1, c2;
+        uint64_t t0;
+        size_t n;
+        WireMsg m;
+
+        broker_start_args(&b, "10", NULL, "--collection-linger", "0.5");
+        peer_open(&prov, &b, WIRE_ROLE_PROVIDER, "expprov");
+        provider_setup_flags(&prov, "XDev", TEST_GUID2_STR, 0x2, true);
+        peer_open(&c1, &b, WIRE_ROLE_CLIENT, "c1");
+        peer_open(&c2, &b, WIRE_ROLE_CLIENT, "c2");
+
+        /* Not a WMI block. */
+        ASSERT_EQ(block_request(&c1, WIRE_MSG_BLOCK_OPEN, 10, "Lwmi_Static"),
+                  (uint32_t) LWMI_WBEM_E_INVALID_CLASS);
+        /* The first holder enables, the last one (here by disconnecting) disables. */
+        ASSERT_EQ(block_request(&c1, WIRE_MSG_BLOCK_OPEN, 11, "Lwmi_TestBlock2"), 0u);
+        expect_control(&prov, TEST_GUID2_STR, 2, 1);
+        ASSERT_EQ(block_request(&c2, WIRE_MSG_BLOCK_OPEN, 12, "Lwmi_TestBlock2"), 0u);
+        ASSERT_EQ(block_request(&c1, WIRE_MSG_BLOCK_CLOSE, 13, "Lwmi_TestBlock2"), 0u);
+        ASSERT_EQ(block_request(&c1, WIRE_MSG_BLOCK_CLOSE, 14, "Lwmi_TestBlock2"),
+                  (uint32_t) LWMI_WBEM_E_NOT_FOUND);
+        peer_close(&c2);
+        expect_control(&prov, TEST_GUID2_STR, 2, 0);
+
+        /* Back-to-back queries: enabled once, disabled after the linger. */
+        client_query(&c1, 20, "SELECT * FROM Lwmi_TestBlock2");
+        expect_control(&prov, TEST_GUID2_STR, 2, 1);
+        provider_reply(&prov, provider_expect_query(&prov, NULL), 0, 0, one, sizeof(one));
+        ASSERT_EQ(peer_status(&c1, 20, &n, NULL), 0u);
+        ASSERT_EQ(n, 1u);
+        client_query(&c1, 21, "SELECT * FROM Lwmi_TestBlock2");
+        provider_reply(&prov, provider_expect_query(&prov, NULL), 0, 0, one, sizeof(one));
+        t0 = now_usec();
+        ASSERT_EQ(peer_status(&c1, 21, &n, NULL), 0u);
+        expect_control(&prov, TEST_GUID2_STR, 2, 0);
+        ASSERT_TRUE(now_usec() - t0 >= 400000u);
+
+        /* A WITHIN poll holds the collection while the subscription lives. */
+        subscribe(&c1, 30,
+                  "SELECT * FROM __InstanceModificationEvent WITHIN 30 "
+                  "WHERE TargetInstance ISA \"Lwmi_TestBlock2\"");
+        expect_control(&prov, TEST_GUID2_STR, 2, 1);
+        provider_reply(&prov, provider_expect_query(&prov, NULL), 0, 0, one, sizeof(one));
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_CANCEL, 31, 30u));
+        peer_send(&c1, &m);
+        ASSERT_EQ(peer_status(&c1, 30, NULL, NULL), (uint32_t) LWMI_WBEM_E_CALL_CANCELLED);
+        ASSERT_EQ(peer_status(&c1, 31, NULL, NULL), 0u);
+        expect_control(&prov, TEST_GUID2_STR, 2, 0);
+
+        /*
+         * Holders and listeners that came first: a provider is told right
+         * after the STATUS of its PROVIDER_REGISTER.
+         */
+        ASSERT_EQ(block_request(&c1, WIRE_MSG_BLOCK_OPEN, 40, "Lwmi_TestBlock"), 0u);
+        subscribe(&c1, 41, "SELECT * FROM Lwmi_TestEvent");
+        peer_open(&prov1, &b, WIRE_ROLE_PROVIDER, "late1");
+        provider_setup_flags(&prov1, "LDev", TEST_GUID_STR, 0x2, false);
+        expect_control(&prov1, TEST_GUID_STR, 2, 1);
+        peer_open(&prov3, &b, WIRE_ROLE_PROVIDER, "late3");
+        provider_setup_flags(&prov3, "EDev", TEST_GUID3_STR, 0, false);
+        expect_control(&prov3, TEST_GUID3_STR, 1, 1);
+        /* The client goes: its holds and subscriptions with it. */
+        peer_close(&c1);
+        expect_control(&prov1, TEST_GUID_STR, 2, 0);
+        expect_control(&prov3, TEST_GUID3_STR, 1, 0);
+
+        peer_close(&prov3);
+        peer_close(&prov1);
+        peer_close(&prov);
+        broker_stop(&b);
+}
+
+/*
+ * --slow-subscriber-timeout 0.3: a subscriber whose output stays stuck is
+ * disconnected; another one, reading, keeps its events.
+ */
+static void test_slow_subscriber(void) {
+        static const uint8_t burst[200] = { 0 };
+        Broker b;
+        Peer prov, slow, fast;
+        uint64_t got = 0;
+        lwmi_object *ev;
+        WireMsg m;
+
+        broker_start_args(&b, "10", NULL, "--slow-subscriber-timeout", "0.3");
+        peer_open(&prov, &b, WIRE_ROLE_PROVIDER, "slowsubprov");
+        provider_setup_flags(&prov, "SDev", TEST_GUID3_STR, 0, true);
+        peer_open(&slow, &b, WIRE_ROLE_CLIENT, "slow");
+        peer_open(&fast, &b, WIRE_ROLE_CLIENT, "fast");
+        subscribe(&slow, 1, "SELECT * FROM Lwmi_TestEvent");
+        expect_control(&prov, TEST_GUID3_STR, 1, 1);
+        subscribe(&fast, 1, "SELECT * FROM Lwmi_TestEvent WHERE Code = 9");
+        /* Sync: the fast subscription is in place once an error of the same client is back. */
+        subscribe(&fast, 2, "SELECT * FROM Lwmi_Static");
+        ASSERT_EQ(peer_status(&fast, 2, NULL, NULL), (uint32_t) LWMI_WBEM_E_NOT_EVENT_CLASS);
+
+        /* Fill the slow subscriber's socket: its output gets stuck. */
+        for (unsigned i = 0; i < 100; i++)
+                fire_codes(&prov, 10 + i, burst, sizeof(burst));
+        {
+                static const uint8_t nine[1] = { 9 };
+
+                fire_codes(&prov, 200, nine, 1);
+        }
+        ev = expect_event(&fast, 1);
+        lwmi_object_unref(ev);
+        /*
+         * The timeout is the thing under test: stay idle past it. The broker's
+         * timer cuts the slow one off, no further event is needed; it then
+         * reads what was written before, then EOF.
+         */
+        usleep(800000);
+        for (;;) {
+                int r = peer_recv(&slow, &m, 30000);
+
+                if (r == 0)
+                        break;
+                ASSERT_EQ(m.type, WIRE_MSG_EVENTS);
+                got++;
+        }
+        ASSERT_TRUE(got < 100u * sizeof(burst) + 1);
+        /* The other subscriber is unaffected. */
+        {
+                static const uint8_t nine[1] = { 9 };
+
+                fire_codes(&prov, 201, nine, 1);
+        }
+        ev = expect_event(&fast, 1);
+        lwmi_object_unref(ev);
+
+        peer_close(&slow);
+        peer_close(&fast);
+        peer_close(&prov);
+        broker_stop(&b);
+}
+
+/* Static instances: PUT_INSTANCE and DELETE_INSTANCE fire at once (WITHIN still required). */
+static void test_static_events(void) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *scls = NULL, *si = NULL;
+        const char *name;
+        lwmi_object *ev;
+        lwmi_value v;
+        uint64_t n;
+        Peer c, w;
+        WireMsg m;
+
+        if (getuid() != 0) {
+                fprintf(stderr, "(skipped: static writes need root)\n");
+                return;
+        }
+        peer_open(&c, &broker_main, WIRE_ROLE_CLIENT, "staticsub");
+        peer_open(&w, &broker_main, WIRE_ROLE_CLIENT, "staticwriter");
+        subscribe(&c, 110,
+                  "SELECT * FROM __InstanceOperationEvent WITHIN 5 "
+                  "WHERE TargetInstance ISA \"Lwmi_Static\"");
+        subscribe(&c, 111,
+                  "SELECT * FROM __InstanceDeletionEvent "
+                  "WHERE TargetInstance ISA \"Lwmi_Static\"");
+        ASSERT_EQ(peer_status(&c, 111, NULL, NULL),
+                  (uint32_t) LWMI_WBEMESS_E_REGISTRATION_TOO_PRECISE);
+
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_GET_CLASS, 1, "root\\wmi", "Lwmi_Static"));
+        peer_send(&w, &m);
+        ASSERT_EQ(peer_status(&w, 1, NULL, &scls), 0u);
+        ASSERT_OK(lwmi_class_spawn_instance(scls, &si));
+        ASSERT_OK(lwmi_object_set_string(si, "Name", "ev"));
+        ASSERT_OK(lwmi_object_set_uint64(si, "N", 1));
+        send_object(&w, WIRE_MSG_PUT_INSTANCE, 2, NULL, NULL, si);
+        ASSERT_EQ(peer_status(&w, 2, NULL, NULL), 0u);
+        ev = expect_event(&c, 110);
+        ASSERT_STREQ(lwmi_object_get_class_name(ev), "__InstanceCreationEvent");
+        check_time_created(ev);
+        lwmi_object_unref(ev);
+
+        /* A replacement: modification, with the previous instance. */
+        ASSERT_OK(lwmi_object_set_uint64(si, "N", 2));
+        send_object(&w, WIRE_MSG_PUT_INSTANCE, 3, NULL, NULL, si);
+        ASSERT_EQ(peer_status(&w, 3, NULL, NULL), 0u);
+        ev = expect_event(&c, 110);
+        ASSERT_STREQ(lwmi_object_get_class_name(ev), "__InstanceModificationEvent");
+        ASSERT_OK(lwmi_object_get(ev, "PreviousInstance", &v, NULL));
+        ASSERT_EQ(v.type, LWMI_CIM_OBJECT);
+        ASSERT_OK(lwmi_object_get_uint64(v.u.object, "N", &n));
+        ASSERT_UEQ(n, 1u);
+        lwmi_value_clear(&v);
+        ASSERT_OK(lwmi_object_get(ev, "TargetInstance", &v, NULL));
+        ASSERT_OK(lwmi_object_get_uint64(v.u.object, "N", &n));
+        ASSERT_UEQ(n, 2u);
+        lwmi_value_clear(&v);
+        lwmi_object_unref(ev);
+
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_DELETE_INSTANCE, 4, "root\\wmi",
+                                 "Lwmi_Static.Name=\"ev\""));
+        peer_send(&w, &m);
+        ASSERT_EQ(peer_status(&w, 4, NULL, NULL), 0u);
+        ev = expect_event(&c, 110);
+        ASSERT_STREQ(lwmi_object_get_class_name(ev), "__InstanceDeletionEvent");
+        ASSERT_OK(lwmi_object_get(ev, "TargetInstance", &v, NULL));
+        ASSERT_OK(lwmi_object_get_string(v.u.object, "Name", &name));
+        ASSERT_STREQ(name, "ev");
+        lwmi_value_clear(&v);
+        lwmi_object_unref(ev);
+        peer_close(&w);
+        peer_close(&c);
 }
 
 static void test_garbage(void) {
@@ -899,7 +1541,7 @@ static void test_admin_group(void) {
                 fprintf(stderr, "(skipped: needs root and the group nogroup)\n");
                 return;
         }
-        broker_start_args(&b, "10", "nogroup");
+        broker_start_args(&b, "10", "nogroup", NULL, NULL);
         peer_open(&prov, &b, WIRE_ROLE_PROVIDER, "adminprov");
         ASSERT_OK(wire_msg_build(&m, WIRE_MSG_DEVICE_REGISTER, 1, "A", test_mof));
         peer_send(&prov, &m);
@@ -930,12 +1572,26 @@ int main(int argc, char **argv) {
         test_cancel_enum_malformed();
         fprintf(stderr, "=== events\n");
         test_events();
+        fprintf(stderr, "=== intrinsic_events\n");
+        test_intrinsic_events();
+        fprintf(stderr, "=== modification\n");
+        test_modification();
+        fprintf(stderr, "=== static_events\n");
+        test_static_events();
+        fprintf(stderr, "=== group\n");
+        test_group();
+        fprintf(stderr, "=== overflow\n");
+        test_overflow();
         fprintf(stderr, "=== garbage\n");
         test_garbage();
         fprintf(stderr, "=== sigterm\n");
         broker_stop(&broker_main);
         fprintf(stderr, "=== timeout\n");
         test_timeout();
+        fprintf(stderr, "=== collection\n");
+        test_collection();
+        fprintf(stderr, "=== slow_subscriber\n");
+        test_slow_subscriber();
         fprintf(stderr, "=== admin_group\n");
         test_admin_group();
         fprintf(stderr, "all tests passed\n");
