@@ -80,6 +80,17 @@
  * lwmi_device_process() (the library thread is woken for it through an
  * eventfd; an external loop sees POLLOUT in lwmi_device_get_events() the next
  * time it asks).
+ *
+ * Events: lwmi_instance_fire_event() is the one call that never takes the
+ * device lock. It copies the event into a bounded lock-free queue that
+ * lwmi_device_process() drains into FIRE_EVENTS frames (many events per frame),
+ * so events fired on the loop's own thread go out at its next
+ * lwmi_device_process(); from other threads, the library thread is woken
+ * through an eventfd once per burst, and an external loop sees POLLOUT in
+ * lwmi_device_get_events() while events wait. When the queue is full (the
+ * broker or the socket is slower than the producers, or more than 256 KiB of
+ * output already wait), events are dropped and counted, never blocked on:
+ * lwmi_device_get_event_stats().
  */
 #ifndef LWMI_PROVIDER_H
 #define LWMI_PROVIDER_H
@@ -112,8 +123,19 @@ typedef struct lwmi_request lwmi_request;
  * @fd: an already connected stream socket to use instead (the device takes it
  *      over, even on failure), or -1
  * @timeout_usec: how long the handshake may take (0 = 5 seconds)
- * @event_size_max: largest event payload (0 = 960, the WMI default of 1024
- *                  bytes minus the 64-byte WNODE header)
+ * @event_size_max: largest event payload (0 = 960). The default is KMDF's:
+ *                  Windows caps a WMI event at 1 KB (the registry value
+ *                  MaxEventSize, default 1024) including its 64-byte
+ *                  WNODE_SINGLE_INSTANCE header, so 960 bytes is what a
+ *                  ported driver can rely on; each queue slot is pre-sized to
+ *                  it, so it also sets the event queue's memory (see
+ *                  @event_queue_len). At most the negotiated frame size minus
+ *                  64 bytes (lwmi_device_new() fails with -EINVAL otherwise).
+ * @event_queue_len: slots of the event queue (0 = 1024; rounded up to a
+ *                   power of two). Events fired while the queue is full are
+ *                   dropped and counted (lwmi_device_get_event_stats()).
+ *                   Memory: about @event_queue_len * (@event_size_max + 32)
+ *                   bytes, 1 MiB with the defaults.
  */
 typedef struct lwmi_device_config {
         uint32_t size;
@@ -121,6 +143,7 @@ typedef struct lwmi_device_config {
         int fd;
         uint64_t timeout_usec;
         uint32_t event_size_max;
+        uint32_t event_queue_len;
 } lwmi_device_config;
 
 #define LWMI_DEVICE_CONFIG_INIT(cfg)        \
@@ -167,7 +190,10 @@ int lwmi_device_get_last_error(lwmi_device *device, lwmi_error *ret);
 
 /** lwmi_device_get_fd() - the socket to poll, or -EBADF once closed. */
 int lwmi_device_get_fd(lwmi_device *device);
-/** lwmi_device_get_events() - POLLIN, plus POLLOUT while output is pending. */
+/**
+ * lwmi_device_get_events() - POLLIN, plus POLLOUT while output is pending or
+ * fired events wait in the queue (they go out in the next lwmi_device_process()).
+ */
 int lwmi_device_get_events(lwmi_device *device);
 /**
  * lwmi_device_process() - send pending output, read what arrived and answer
@@ -425,18 +451,58 @@ int lwmi_instance_get_index(lwmi_instance *instance);
  */
 int lwmi_instance_get_name(lwmi_instance *instance, char **ret);
 
-/* Returned by lwmi_instance_fire_event() when no consumer enabled the event. */
+/*
+ * Returned by lwmi_instance_fire_event() when no consumer enabled the event: a
+ * success that sent nothing (KMDF returns STATUS_SUCCESS there too; lwmi tells
+ * the two apart).
+ */
 #define LWMI_EVENT_NOT_ENABLED 1
 
 /**
- * lwmi_instance_fire_event() - WdfWmiInstanceFireEvent. Thread-safe, never blocks.
- * @data: the event data (NULL means size 0)
+ * lwmi_instance_fire_event() - WdfWmiInstanceFireEvent. Any thread, never blocks.
+ * @data: the event data (NULL means size 0, spec item 65)
+ * @size: its size, at most the device's event_size_max
  *
- * Return: 0 (queued), LWMI_EVENT_NOT_ENABLED (nobody listens: nothing sent, no
- * system call), -EMSGSIZE (above the device's event_size_max, WMI's
- * STATUS_BUFFER_OVERFLOW), -ENOENT (instance not registered), -ENOTCONN, -ENOMEM.
+ * With events disabled (no FUNCTION_CONTROL enable from the broker) this is one
+ * relaxed atomic load: no lock, no system call, no allocation. Enabled, the data
+ * is copied into a slot of the device's bounded lock-free queue (no lock, no
+ * allocation); the first event of a burst wakes the device's loop through an
+ * eventfd (one write per burst). The loop (lwmi_device_process()) sends the
+ * queued events of all instances in batches, one FIRE_EVENTS frame per batch.
+ * An event the queue cannot take is dropped and counted, never silently lost.
+ *
+ * Return: 0 (queued), LWMI_EVENT_NOT_ENABLED (nobody listens: nothing queued,
+ * no system call), -EMSGSIZE (above event_size_max, WMI's
+ * STATUS_BUFFER_OVERFLOW), -ENOBUFS (the queue is full: the event is dropped
+ * and counted), -ENOENT (instance not registered), -EINVAL.
  */
 int lwmi_instance_fire_event(lwmi_instance *instance, const void *data, size_t size);
+
+/*
+ * struct lwmi_event_stats - counters of a device's event queue (lwmi extension).
+ * @queued: events accepted by lwmi_instance_fire_event()
+ * @sent: events written into FIRE_EVENTS frames
+ * @dropped: events refused with -ENOBUFS (queue full), plus queued events
+ *           discarded because the connection was lost
+ * @frames: FIRE_EVENTS frames built
+ * @wakeups: eventfd writes made by lwmi_instance_fire_event() (one per burst)
+ */
+typedef struct lwmi_event_stats {
+        uint64_t queued;
+        uint64_t sent;
+        uint64_t dropped;
+        uint64_t frames;
+        uint64_t wakeups;
+} lwmi_event_stats;
+
+/**
+ * lwmi_device_get_event_stats() - read the event counters (any thread; each
+ * counter is read atomically, the set is not a snapshot).
+ * Return: 0, -EINVAL.
+ */
+int lwmi_device_get_event_stats(lwmi_device *device, lwmi_event_stats *ret);
+/** lwmi_device_get_dropped_events() - events dropped so far (see lwmi_event_stats). */
+uint64_t lwmi_device_get_dropped_events(lwmi_device *device);
 
 /** lwmi_request_get_caller() - the client's credentials (borrowed). */
 const lwmi_caller *lwmi_request_get_caller(const lwmi_request *request);

@@ -21,6 +21,12 @@ uint32_t prov_status_from_callback(int error);
 #define PROV_STATUS_INVALID       ((uint32_t) LWMI_WBEM_E_INVALID_PARAMETER)
 
 /* Default largest event payload: WMI's 1024 bytes minus the 64-byte WNODE header. */
-#define PROV_EVENT_SIZE_MAX_DEFAULT 960u
+#define PROV_EVENT_SIZE_MAX_DEFAULT  960u
+/* Default event queue slots (a power of two): 1 MiB with 960-byte slots. */
+#define PROV_EVENT_QUEUE_LEN_DEFAULT 1024u
+/* Largest FIRE_EVENTS frame built from the queue (latency vs. system calls). */
+#define PROV_EVENT_BATCH_MAX         ((size_t) 64 * 1024)
+/* The queue is not drained while this much output waits for the socket. */
+#define PROV_OUT_HIGH_WATER          ((size_t) 256 * 1024)
 /* Default handshake timeout. */
-#define PROV_HANDSHAKE_TIMEOUT_USEC (UINT64_C(5) * 1000 * 1000)
+#define PROV_HANDSHAKE_TIMEOUT_USEC  (UINT64_C(5) * 1000 * 1000)

@@ -23,7 +23,38 @@
 #include "shared/macro.h"
 #include "wire/wire.h"
 
+/*
+ * The event queue (STYLE 3.6): a bounded lock-free MPSC ring of pre-sized
+ * slots (Vyukov's bounded queue with a sequence number per slot; any thread
+ * produces, the device's loop consumes). A slot at position pos is free for
+ * the producer that claims pos when seq == pos, readable by the consumer when
+ * seq == pos + 1, and free again for the next lap when seq == pos + len.
+ */
+typedef struct EventSlot {
+        atomic_size_t seq;
+        lwmi_guid guid;
+        uint32_t instance_id;
+        uint32_t size;
+        uint8_t data[]; /* event_size_max bytes */
+} EventSlot;
+
+typedef struct EventQueue {
+        atomic_size_t tail; /* next position producers claim; = events queued */
+        char pad0[64 - sizeof(atomic_size_t)];
+        atomic_size_t head; /* next position the consumer reads (atomic for get_events/stats) */
+        atomic_bool wake_pending; /* the loop was woken and has not drained since */
+        char pad1[64 - sizeof(atomic_size_t) - sizeof(atomic_bool)];
+        atomic_uint_fast64_t dropped;
+        atomic_uint_fast64_t wakeups;
+        atomic_uint_fast64_t sent;
+        atomic_uint_fast64_t frames;
+        uint8_t *slots;
+        size_t slot_size; /* a multiple of 64 */
+        size_t mask;      /* slots - 1 */
+} EventQueue;
+
 struct lwmi_device {
+        EventQueue evq; /* first: 64-byte padded parts */
         atomic_uint n_ref;
         char *name;
         int fd;
@@ -46,6 +77,7 @@ struct lwmi_device {
         lwmi_error last_error;    /* the broker's latest refusal (STATUS), status 0 = none */
         lwmi_instance **floating; /* instances created without a reference for the caller */
         size_t n_floating, n_floating_alloc;
+        WireListBuf batch; /* the FIRE_EVENTS being built (lock held) */
 };
 
 struct lwmi_provider {
@@ -69,6 +101,7 @@ struct lwmi_instance {
         lwmi_device *device;
         bool floating; /* owned by the device: holds no device reference */
         bool registered;
+        atomic_bool fire_ok; /* registered, for lwmi_instance_fire_event() without the lock */
         uint32_t id;
         uint32_t register_id;      /* request id of the latest INSTANCE_REGISTER */
         lwmi_status broker_status; /* the broker's refusal of it, or 0 */
@@ -180,6 +213,171 @@ static uint32_t device_next_id_locked(lwmi_device *d) {
         if (d->next_request_id == 0)
                 d->next_request_id = 1;
         return d->next_request_id;
+}
+
+/* ---- event queue ---- */
+
+static EventSlot *evq_slot(const EventQueue *q, size_t pos) {
+        return (EventSlot *) (q->slots + (pos & q->mask) * q->slot_size);
+}
+
+static int evq_init(EventQueue *q, uint32_t len, uint32_t size_max) {
+        size_t n = 1;
+
+        while (n < (len ? len : PROV_EVENT_QUEUE_LEN_DEFAULT))
+                n <<= 1;
+        q->slot_size = ALIGN_TO(sizeof(EventSlot) + size_max, 64);
+        if (n > SIZE_MAX / q->slot_size)
+                return -ENOMEM;
+        q->slots = aligned_alloc(64, n * q->slot_size);
+        if (!q->slots)
+                return -ENOMEM;
+        q->mask = n - 1;
+        for (size_t i = 0; i < n; i++)
+                atomic_init(&evq_slot(q, i)->seq, i);
+        atomic_init(&q->tail, 0);
+        atomic_init(&q->head, 0);
+        atomic_init(&q->wake_pending, false);
+        atomic_init(&q->dropped, 0);
+        atomic_init(&q->wakeups, 0);
+        atomic_init(&q->sent, 0);
+        atomic_init(&q->frames, 0);
+        return 0;
+}
+
+static bool evq_empty(EventQueue *q) {
+        /* relaxed: a hint for get_events; a miss is caught by the eventfd wake-up */
+        return atomic_load_explicit(&q->head, memory_order_relaxed) ==
+               atomic_load_explicit(&q->tail, memory_order_relaxed);
+}
+
+/* Sends the batch being built as one FIRE_EVENTS frame. Lock held. */
+static int device_send_batch_locked(lwmi_device *d) {
+        WireList l = wire_list_buf_get(&d->batch);
+        uint32_t n = d->batch.count;
+        int r;
+
+        if (n == 0)
+                return 0;
+        r = device_send_locked(d, WIRE_MSG_FIRE_EVENTS, device_next_id_locked(d), &l);
+        d->batch.buf.len = 0;
+        d->batch.count = 0;
+        if (r < 0) {
+                /* relaxed: a statistic */
+                atomic_fetch_add_explicit(&d->evq.dropped, n, memory_order_relaxed);
+                return r;
+        }
+        /* relaxed: statistics written by the consumer only */
+        atomic_fetch_add_explicit(&d->evq.sent, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&d->evq.frames, 1, memory_order_relaxed);
+        return 0;
+}
+
+/*
+ * Moves queued events into FIRE_EVENTS frames of at most PROV_EVENT_BATCH_MAX
+ * bytes, until the queue is empty or PROV_OUT_HIGH_WATER bytes wait for the
+ * socket (then the queue fills and producers drop: backpressure without
+ * blocking). With the connection lost, the queued events are counted dropped.
+ * Lock held. Returns whether any event was taken.
+ */
+static bool device_drain_events_locked(lwmi_device *d) {
+        EventQueue *q = &d->evq;
+        size_t limit = MIN((size_t) d->max_frame, PROV_EVENT_BATCH_MAX) - 64;
+        /* relaxed: only this (the consumer) thread writes head */
+        size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+        size_t start = head;
+
+        /*
+         * acq_rel: clear the flag before reading the slots, so that a producer
+         * publishing after this point sees it clear and wakes us again (the
+         * uv_async_send protocol); acquire pairs with the producers' exchange.
+         */
+        (void) atomic_exchange_explicit(&q->wake_pending, false, memory_order_acq_rel);
+        while (d->error < 0 || wire_writer_pending(&d->out) < PROV_OUT_HIGH_WATER) {
+                EventSlot *s = evq_slot(q, head);
+                /* acquire: pairs with the producer's release store of seq; the slot's data */
+                size_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+
+                if (seq != head + 1)
+                        break; /* empty, or the next producer has not finished copying */
+                if (d->error < 0)
+                        /* relaxed: a statistic */
+                        atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
+                else {
+                        if (d->batch.count > 0 && d->batch.buf.len + 24 + s->size > limit)
+                                (void) device_send_batch_locked(d);
+                        if (wire_list_buf_add_event(&d->batch, &s->guid, s->instance_id, s->data,
+                                                    s->size) < 0)
+                                /* relaxed: a statistic (out of memory) */
+                                atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
+                }
+                /* release: our reads of the slot happen before its reuse by a producer */
+                atomic_store_explicit(&s->seq, head + q->mask + 1, memory_order_release);
+                head++;
+        }
+        if (d->error >= 0)
+                (void) device_send_batch_locked(d);
+        /* relaxed: read only as a hint (get_events) and for statistics */
+        atomic_store_explicit(&q->head, head, memory_order_relaxed);
+        return head != start;
+}
+
+/* The enabled path of lwmi_instance_fire_event(): a producer of the queue. */
+static __attribute__((noinline)) int instance_enqueue_event(lwmi_instance *i, const void *data,
+                                                            size_t size) {
+        lwmi_device *d = i->device;
+        EventQueue *q = &d->evq;
+        EventSlot *s;
+        size_t pos;
+
+        if (!data)
+                size = 0; /* item 65 */
+        if (size > d->event_size_max)
+                return -EMSGSIZE; /* item 66: STATUS_BUFFER_OVERFLOW */
+        /* relaxed: a hint; a racing deregistration is the broker's to ignore */
+        if (!atomic_load_explicit(&i->fire_ok, memory_order_relaxed))
+                return -ENOENT;
+        /* relaxed: the slot's seq (acquire below) orders the claim */
+        pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
+        for (;;) {
+                intptr_t diff;
+
+                s = evq_slot(q, pos);
+                /* acquire: pairs with the consumer's release when it freed the slot */
+                diff = (intptr_t) atomic_load_explicit(&s->seq, memory_order_acquire) -
+                       (intptr_t) pos;
+                if (diff == 0) {
+                        /* relaxed: claiming the position; the slot's seq publishes */
+                        if (atomic_compare_exchange_weak_explicit(&q->tail, &pos, pos + 1,
+                                                                  memory_order_relaxed,
+                                                                  memory_order_relaxed))
+                                break;
+                } else if (diff < 0) {
+                        /* relaxed: a statistic */
+                        atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
+                        return -ENOBUFS; /* full: one lap behind */
+                } else
+                        /* relaxed: another producer took pos; retry at the new tail */
+                        pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
+        }
+        s->guid = i->provider->guid;
+        s->instance_id = i->id;
+        s->size = (uint32_t) size;
+        if (size > 0)
+                memcpy(s->data, data, size);
+        /* release: publishes the slot's contents to the consumer's acquire load */
+        atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
+        /*
+         * acq_rel: release orders our publication before the flag the consumer
+         * clears (with acquire) before draining; only the producer that sets
+         * the flag writes the eventfd: one system call per burst.
+         */
+        if (!atomic_exchange_explicit(&q->wake_pending, true, memory_order_acq_rel)) {
+                /* relaxed: a statistic */
+                atomic_fetch_add_explicit(&q->wakeups, 1, memory_order_relaxed);
+                device_wake(d);
+        }
+        return 0;
 }
 
 /* ---- device ---- */
@@ -380,6 +578,8 @@ static lwmi_device *device_free(lwmi_device *d) {
         free(d->providers);
         wire_reader_deinit(&d->in);
         wire_writer_deinit(&d->out);
+        wire_list_buf_deinit(&d->batch);
+        free(d->evq.slots);
         if (d->fd >= 0)
                 close(d->fd);
         if (d->efd >= 0)
@@ -419,9 +619,13 @@ _public_ int lwmi_device_new(const char *name, const char *mof_text,
         d->in = (WireReader) WIRE_READER_INIT(WIRE_FRAME_MAX_DEFAULT);
         d->out = (WireWriter) WIRE_WRITER_INIT(WIRE_FRAME_MAX_DEFAULT);
         d->event_size_max = PROV_EVENT_SIZE_MAX_DEFAULT;
+        d->batch = (WireListBuf) WIRE_LIST_BUF_INIT;
         pthread_mutex_init(&d->lock, NULL);
         if (config && config->event_size_max)
                 d->event_size_max = config->event_size_max;
+        r = evq_init(&d->evq, config ? config->event_queue_len : 0, d->event_size_max);
+        if (r < 0)
+                goto fail;
         if (config && config->timeout_usec)
                 timeout = config->timeout_usec;
 
@@ -460,6 +664,13 @@ _public_ int lwmi_device_new(const char *name, const char *mof_text,
         r = device_handshake(d, timeout, reterr_error);
         if (r < 0)
                 goto fail;
+        if ((uint64_t) d->event_size_max + 64 > d->max_frame) {
+                r = prov_error(reterr_error, EINVAL, LWMI_WBEM_E_INVALID_PARAMETER,
+                               "STATUS_INVALID_PARAMETER",
+                               "event_size_max %u does not fit in a frame of %u bytes",
+                               d->event_size_max, d->max_frame);
+                goto fail;
+        }
         r = device_register(d, mof_text, timeout, reterr_error);
         if (r < 0)
                 goto fail;
@@ -516,7 +727,7 @@ _public_ int lwmi_device_get_events(lwmi_device *device) {
 
         assert_return(device, -EINVAL);
         pthread_mutex_lock(&device->lock);
-        if (wire_writer_pending(&device->out) > 0)
+        if (wire_writer_pending(&device->out) > 0 || !evq_empty(&device->evq))
                 events |= POLLOUT;
         pthread_mutex_unlock(&device->lock);
         return events;
@@ -678,6 +889,8 @@ static int instance_register_locked(lwmi_instance *i) {
         i->broker_status = 0;
         p->registered[p->n_registered++] = i;
         i->registered = true;
+        /* relaxed: a hint for fire_event (the lock orders the rest) */
+        atomic_store_explicit(&i->fire_ok, true, memory_order_relaxed);
         return 0;
 }
 
@@ -695,6 +908,8 @@ static void instance_deregister_locked(lwmi_instance *i) {
                         break;
                 }
         i->registered = false;
+        /* relaxed: a hint for fire_event (the lock orders the rest) */
+        atomic_store_explicit(&i->fire_ok, false, memory_order_relaxed);
         (void) device_send_locked(d, WIRE_MSG_INSTANCE_DEREGISTER, device_next_id_locked(d),
                                   &p->guid, (unsigned) i->id);
 }
@@ -793,6 +1008,7 @@ _public_ int lwmi_instance_new(lwmi_device *device, const lwmi_instance_config *
                 return -ENOMEM;
         }
         atomic_init(&i->n_ref, 1);
+        atomic_init(&i->fire_ok, false);
         i->provider = p;
         i->device = device;
         i->floating = !ret;
@@ -994,26 +1210,37 @@ _public_ int lwmi_instance_get_name(lwmi_instance *instance, char **ret) {
 }
 
 _public_ int lwmi_instance_fire_event(lwmi_instance *instance, const void *data, size_t size) {
-        lwmi_device *d;
-        int r;
-
         assert_return(instance, -EINVAL);
-        if (!lwmi_provider_is_enabled(instance->provider, LWMI_EVENT_CONTROL))
+        /*
+         * relaxed: the disabled fast path is this one load and a branch (STYLE
+         * 3.6); the flag publishes no data, a stale value only means an event
+         * queued just after the disable (the broker drops it) or one reported
+         * not enabled just after the enable (as a race in KMDF would).
+         */
+        if (likely(!atomic_load_explicit(&instance->provider->enabled[LWMI_EVENT_CONTROL],
+                                         memory_order_relaxed)))
                 return LWMI_EVENT_NOT_ENABLED;
-        if (!data)
-                size = 0; /* item 65 */
-        d = instance->device;
-        if (size > d->event_size_max)
-                return -EMSGSIZE;
-        pthread_mutex_lock(&d->lock);
-        if (!instance->registered)
-                r = -ENOENT;
-        else
-                r = device_send_locked(d, WIRE_MSG_FIRE_EVENT, device_next_id_locked(d),
-                                       &instance->provider->guid, (unsigned) instance->id, data,
-                                       size);
-        pthread_mutex_unlock(&d->lock);
-        return r;
+        return instance_enqueue_event(instance, data, size);
+}
+
+_public_ int lwmi_device_get_event_stats(lwmi_device *device, lwmi_event_stats *ret) {
+        EventQueue *q;
+
+        assert_return(device && ret, -EINVAL);
+        q = &device->evq;
+        /* relaxed, all: statistics; tail counts the claimed (queued) positions */
+        ret->queued = atomic_load_explicit(&q->tail, memory_order_relaxed);
+        ret->sent = atomic_load_explicit(&q->sent, memory_order_relaxed);
+        ret->dropped = atomic_load_explicit(&q->dropped, memory_order_relaxed);
+        ret->frames = atomic_load_explicit(&q->frames, memory_order_relaxed);
+        ret->wakeups = atomic_load_explicit(&q->wakeups, memory_order_relaxed);
+        return 0;
+}
+
+_public_ uint64_t lwmi_device_get_dropped_events(lwmi_device *device) {
+        assert_return(device, 0);
+        /* relaxed: a statistic */
+        return atomic_load_explicit(&device->evq.dropped, memory_order_relaxed);
 }
 
 /* ---- requests ---- */
@@ -1303,11 +1530,16 @@ static void dispatch_function_control(lwmi_device *d, const WireMsg *m) {
                 device_reply(d, m->request_id, PROV_STATUS_NOT_FOUND, 0, NULL, 0);
                 return;
         }
-        /* item 59: the boolean is set before the callback, forced off when it fails */
-        atomic_store_explicit(&p->enabled[control], enable != 0, memory_order_relaxed);
+        /*
+         * item 59: the boolean is set before the callback, forced off when it
+         * fails. release: whatever this thread did before (the provider's
+         * setup) is visible to a thread that sees the flag with acquire; the
+         * fire_event fast path reads it relaxed as it needs no such data.
+         */
+        atomic_store_explicit(&p->enabled[control], enable != 0, memory_order_release);
         r = p->function_control ? p->function_control(p, control, enable != 0, p->userdata) : 0;
         if (r < 0)
-                atomic_store_explicit(&p->enabled[control], false, memory_order_relaxed);
+                atomic_store_explicit(&p->enabled[control], false, memory_order_release);
         device_reply(d, m->request_id, prov_status_from_callback(r), 0, NULL, 0);
 }
 
@@ -1341,6 +1573,8 @@ static void dispatch_status(lwmi_device *d, const WireMsg *m) {
                                         (p->n_registered - j - 1) * sizeof(*p->registered));
                                 p->n_registered--;
                                 i->registered = false;
+                                /* relaxed: a hint for fire_event */
+                                atomic_store_explicit(&i->fire_ok, false, memory_order_relaxed);
                                 i->broker_status = status;
                                 break;
                         }
@@ -1386,6 +1620,8 @@ static int device_process(lwmi_device *d, bool hold) {
                 return -EBUSY;
         pthread_mutex_lock(&d->lock);
         r = d->error;
+        if (r < 0)
+                (void) device_drain_events_locked(d); /* lost with the connection: dropped */
         pthread_mutex_unlock(&d->lock);
         if (r < 0)
                 return r;
@@ -1395,6 +1631,8 @@ static int device_process(lwmi_device *d, bool hold) {
         did = d->input_pending;
         d->input_pending = false;
         pthread_mutex_lock(&d->lock);
+        if (device_drain_events_locked(d))
+                did = true;
         if (wire_writer_pending(&d->out) > 0)
                 did = true;
         r = device_flush_locked(d);
@@ -1444,6 +1682,8 @@ static int device_process(lwmi_device *d, bool hold) {
                 goto finish;
         }
         pthread_mutex_lock(&d->lock);
+        if (device_drain_events_locked(d))
+                did = true;
         r = device_flush_locked(d);
         pthread_mutex_unlock(&d->lock);
 finish:
@@ -1451,6 +1691,7 @@ finish:
                 pthread_mutex_lock(&d->lock);
                 if (d->error == 0)
                         d->error = r;
+                (void) device_drain_events_locked(d); /* lost with the connection: dropped */
                 pthread_mutex_unlock(&d->lock);
         } else
                 r = did ? 1 : 0;
@@ -1492,6 +1733,8 @@ _public_ int lwmi_device_wait(lwmi_device *device, uint64_t timeout_usec) {
 static int device_run(lwmi_device *device, bool hold) {
         int r;
 
+        /* seq_cst (default): checked once per round, cost irrelevant; pairs with the store in exit
+         */
         while (!atomic_load(&device->exit_requested)) {
                 r = device_process(device, hold);
                 if (r < 0)
@@ -1502,7 +1745,8 @@ static int device_run(lwmi_device *device, bool hold) {
                 if (r < 0)
                         return r;
         }
-        atomic_store(&device->exit_requested, false); /* ready for the next run */
+        /* seq_cst (default): ready for the next run */
+        atomic_store(&device->exit_requested, false);
         return 0;
 }
 
@@ -1513,6 +1757,7 @@ _public_ int lwmi_device_run(lwmi_device *device) {
 
 _public_ int lwmi_device_exit(lwmi_device *device) {
         assert_return(device, -EINVAL);
+        /* seq_cst (default): seen by the loop's next check; device_wake() makes it look */
         atomic_store(&device->exit_requested, true);
         device_wake(device);
         return 0;
@@ -1531,6 +1776,7 @@ _public_ int lwmi_device_start_thread(lwmi_device *device) {
         assert_return(device, -EINVAL);
         if (device->thread_running)
                 return -EBUSY;
+        /* seq_cst (default); pthread_create() orders it before the thread starts anyway */
         atomic_store(&device->exit_requested, false);
         r = pthread_create(&device->thread, NULL, device_thread, device);
         if (r != 0)

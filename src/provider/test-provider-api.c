@@ -4,12 +4,19 @@
  * the request dispatch of items 35-59, against a fake broker on a socketpair.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +26,14 @@
 #include "shared/macro.h"
 #include "shared/test.h"
 #include "wire/wire.h"
+
+#if defined(__SANITIZE_THREAD__)
+# define TEST_TSAN 1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define TEST_TSAN 1
+# endif
+#endif
 
 static const lwmi_guid GUID_A = {
         0xa1c15015, 0xb069, 0x11d1, { 0x92, 0x90, 0, 0xa0, 0xc9, 6, 0x29, 0x10 }
@@ -94,7 +109,7 @@ static void fake_expect_silence(Fake *f) {
         ASSERT_FALSE(fake_ready(f, 0));
 }
 
-static void fake_start(Fake *f, const char *mof) {
+static void fake_start_cfg(Fake *f, const char *mof, uint32_t queue_len, uint32_t size_max) {
         int sv[2];
         WireMsg m;
         lwmi_device_config cfg;
@@ -114,6 +129,8 @@ static void fake_start(Fake *f, const char *mof) {
 
         LWMI_DEVICE_CONFIG_INIT(&cfg);
         cfg.fd = sv[1];
+        cfg.event_queue_len = queue_len;
+        cfg.event_size_max = size_max;
         ASSERT_OK(lwmi_device_new("dev0", mof, &cfg, &f->dev, &err));
         ASSERT_TRUE(lwmi_device_get_fd(f->dev) >= 0);
         ASSERT_EQ(strcmp(lwmi_device_get_name(f->dev), "dev0"), 0);
@@ -127,6 +144,37 @@ static void fake_start(Fake *f, const char *mof) {
         ASSERT_OK(wire_msg_read(&m, &name, &text));
         ASSERT_EQ(strcmp(name, "dev0"), 0);
         ASSERT_EQ(strcmp(text, mof ? mof : ""), 0);
+}
+
+static void fake_start(Fake *f, const char *mof) {
+        fake_start_cfg(f, mof, 0, 0);
+}
+
+/*
+ * Receives one FIRE_EVENTS frame and checks its events against GUID_A; with
+ * @data, copies each payload (up to @stride bytes) there. Returns the count.
+ */
+static size_t fake_recv_events(Fake *f, void *data, size_t stride) {
+        WireMsg m;
+        WireList l;
+        lwmi_guid g;
+        uint32_t id;
+        const void *d;
+        size_t size, n = 0;
+        int r;
+
+        fake_recv(f, WIRE_MSG_FIRE_EVENTS, &m);
+        ASSERT_OK(wire_msg_read(&m, &l));
+        while ((r = wire_list_next_event(&l, &g, &id, &d, &size)) > 0) {
+                ASSERT_TRUE(lwmi_guid_equal(&g, &GUID_A));
+                if (data) {
+                        ASSERT_CMP(size, <=, stride);
+                        memcpy((uint8_t *) data + n * stride, d, size);
+                }
+                n++;
+        }
+        ASSERT_OK(r);
+        return n;
 }
 
 static void fake_stop(Fake *f) {
@@ -1101,17 +1149,28 @@ TEST(function_control_and_events) {
         ASSERT_TRUE(lwmi_provider_is_enabled(p, LWMI_INSTANCE_CONTROL));
 
         ASSERT_EQ(lwmi_instance_fire_event(i, "evt", 3), 0);
-        fake_recv(&f, WIRE_MSG_FIRE_EVENT, &m);
-        ASSERT_OK(wire_msg_read(&m, &g, &id2, &data, &size));
+        fake_expect_silence(&f); /* queued: the loop sends it */
+        ASSERT_CMP(lwmi_device_process(f.dev), >, 0);
+        fake_recv(&f, WIRE_MSG_FIRE_EVENTS, &m);
+        {
+                WireList l;
+
+                ASSERT_OK(wire_msg_read(&m, &l));
+                ASSERT_EQ(l.count, 1);
+                ASSERT_EQ(wire_list_next_event(&l, &g, &id2, &data, &size), 1);
+        }
         ASSERT_TRUE(lwmi_guid_equal(&g, &GUID_A));
         ASSERT_EQ(id2, id);
         ASSERT_EQ(size, 3);
         ASSERT_EQ(memcmp(data, "evt", 3), 0);
         /* item 65: NULL data means size 0 */
         ASSERT_EQ(lwmi_instance_fire_event(i, NULL, 10), 0);
-        fake_recv(&f, WIRE_MSG_FIRE_EVENT, &m);
-        ASSERT_OK(wire_msg_read(&m, &g, &id2, &data, &size));
-        ASSERT_EQ(size, 0);
+        ASSERT_CMP(lwmi_device_process(f.dev), >, 0);
+        {
+                uint8_t buf[16];
+
+                ASSERT_EQ(fake_recv_events(&f, buf, 0), 1);
+        }
         /* item 66: above the event limit */
         memset(big, 'x', sizeof(big));
         ASSERT_ERRNO(lwmi_instance_fire_event(i, big, sizeof(big)), EMSGSIZE);
@@ -1445,17 +1504,25 @@ TEST(output_backlog) {
         fake_control(&f, &GUID_A, LWMI_EVENT_CONTROL, true, &r);
         ASSERT_TRUE(lwmi_provider_is_enabled(p, LWMI_EVENT_CONTROL));
         memset(ev, 'e', sizeof(ev));
-        while (!(lwmi_device_get_events(f.dev) & POLLOUT)) {
+        /* queued events ask for POLLOUT too */
+        ASSERT_EQ(lwmi_instance_fire_event(i, ev, sizeof(ev)), 0);
+        n++;
+        ASSERT_TRUE(lwmi_device_get_events(f.dev) & POLLOUT);
+        for (;;) {
+                (void) lwmi_device_process(f.dev);
+                if (lwmi_device_get_events(f.dev) & POLLOUT)
+                        break; /* the socket is full: output waits in the device */
                 ASSERT_EQ(lwmi_instance_fire_event(i, ev, sizeof(ev)), 0);
                 n++;
                 ASSERT_CMP(n, <, 100000);
         }
         for (int k = 0; k < 10; k++, n++)
                 ASSERT_EQ(lwmi_instance_fire_event(i, ev, sizeof(ev)), 0);
-        for (size_t k = 0; k < n; k++) {
+        for (size_t got = 0; got < n;) {
                 (void) lwmi_device_process(f.dev);
-                fake_recv(&f, WIRE_MSG_FIRE_EVENT, &m);
+                got += fake_recv_events(&f, NULL, 0);
         }
+        (void) m;
         ASSERT_EQ(lwmi_device_get_events(f.dev), POLLIN);
         fake_expect_silence(&f);
         lwmi_instance_unref(i);
@@ -1487,8 +1554,9 @@ TEST(fire_event_threads) {
         ASSERT_OK(lwmi_device_start_thread(f.dev));
         for (size_t k = 0; k < ELEMENTSOF(t); k++)
                 ASSERT_EQ(pthread_create(&t[k], NULL, fire_many, i), 0);
-        for (size_t k = 0; k < 200 * ELEMENTSOF(t); k++)
-                fake_recv(&f, WIRE_MSG_FIRE_EVENT, &m);
+        for (size_t k = 0; k < 200 * ELEMENTSOF(t);)
+                k += fake_recv_events(&f, NULL, 0);
+        (void) m;
         for (size_t k = 0; k < ELEMENTSOF(t); k++)
                 ASSERT_EQ(pthread_join(t[k], NULL), 0);
         ASSERT_OK(lwmi_device_stop_thread(f.dev));
@@ -1547,6 +1615,318 @@ TEST(broker_refusals) {
         lwmi_instance_unref(j);
         lwmi_instance_unref(i);
         fake_stop(&f);
+}
+
+/* Write system calls of this process so far (/proc/self/io syscw), or -1. */
+static long long proc_syscw(void) {
+        char buf[512];
+        const char *p;
+        ssize_t n;
+        int fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -1;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return -1;
+        buf[n] = 0;
+        p = strstr(buf, "syscw: ");
+        return p ? strtoll(p + 7, NULL, 10) : -1;
+}
+
+/* Disabled: LWMI_EVENT_NOT_ENABLED, nothing queued, no eventfd write, no write system call. */
+TEST(fire_event_disabled_fast_path) {
+        Fake f;
+        lwmi_instance_config c;
+        lwmi_instance *i;
+        lwmi_event_stats a, b;
+        long long w0, w1;
+        Reply r;
+
+        fake_start(&f, NULL);
+        LWMI_INSTANCE_CONFIG_INIT_PROVIDER_CONFIG(&c, NULL);
+        i = setup_instance(&f, 0, &c);
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &a));
+        w0 = proc_syscw();
+        for (int k = 0; k < 1000000; k++)
+                if (lwmi_instance_fire_event(i, &k, sizeof(k)) != LWMI_EVENT_NOT_ENABLED)
+                        TEST_FAIL("fire_event on the disabled path returned something else");
+        w1 = proc_syscw();
+        if (w0 >= 0 && w1 >= 0)
+                ASSERT_EQ(w1, w0); /* the read of /proc counts as syscr, not syscw */
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &b));
+        ASSERT_EQ(b.queued, a.queued);
+        ASSERT_EQ(b.wakeups, a.wakeups);
+        ASSERT_EQ(b.dropped, 0);
+        ASSERT_EQ(lwmi_device_process(f.dev), 0);
+        fake_expect_silence(&f);
+
+        /*
+         * No system call at all: a child in strict seccomp mode (only read,
+         * write, exit and sigreturn; anything else is SIGKILL) fires 1,000,000
+         * times, checks the counters (no eventfd write either) and writes its
+         * verdict to a pipe, then leaves through exit_group, which strict mode
+         * answers with SIGKILL for the whole process (sanitizer threads too).
+         * A system call in the loop kills it before the verdict: EOF here.
+         */
+#ifndef TEST_TSAN /* TSan's background thread would survive the child's main thread */
+        {
+                int pfd[2], status;
+                char verdict = 0;
+                pid_t pid;
+
+                ASSERT_OK(pipe(pfd));
+                pid = fork();
+                ASSERT_TRUE(pid >= 0);
+                if (pid == 0) {
+                        bool ok = prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) == 0;
+
+                        for (int k = 0; ok && k < 1000000; k++)
+                                ok = lwmi_instance_fire_event(i, &k, sizeof(k)) ==
+                                     LWMI_EVENT_NOT_ENABLED;
+                        ok = ok && lwmi_device_get_event_stats(f.dev, &b) == 0 &&
+                             b.queued == a.queued && b.wakeups == a.wakeups;
+                        verdict = ok ? 'y' : 'n';
+                        (void) !write(pfd[1], &verdict, 1);
+                        syscall(SYS_exit_group, 0);
+                }
+                close(pfd[1]);
+                if (read(pfd[0], &verdict, 1) != 1 || verdict != 'y')
+                        TEST_FAIL("the disabled path made a system call or queued (%c)",
+                                  verdict ? verdict : '-');
+                close(pfd[0]);
+                ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        }
+#endif
+
+        /* enabled, then disabled again: back on the fast path */
+        fake_control(&f, &GUID_A, LWMI_EVENT_CONTROL, true, &r);
+        ASSERT_EQ(lwmi_instance_fire_event(i, "x", 1), 0);
+        ASSERT_CMP(lwmi_device_process(f.dev), >, 0);
+        ASSERT_EQ(fake_recv_events(&f, NULL, 0), 1);
+        fake_control(&f, &GUID_A, LWMI_EVENT_CONTROL, false, &r);
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &a));
+        ASSERT_EQ(a.queued, 1);
+        for (int k = 0; k < 1000; k++)
+                ASSERT_EQ(lwmi_instance_fire_event(i, "x", 1), LWMI_EVENT_NOT_ENABLED);
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &b));
+        ASSERT_EQ(b.queued, 1);
+        ASSERT_EQ(b.wakeups, a.wakeups);
+        ASSERT_EQ(lwmi_device_process(f.dev), 0);
+        fake_expect_silence(&f);
+
+        /* not registered */
+        fake_control(&f, &GUID_A, LWMI_EVENT_CONTROL, true, &r);
+        lwmi_instance_deregister(i);
+        fake_recv(&f, WIRE_MSG_INSTANCE_DEREGISTER, &(WireMsg){});
+        ASSERT_ERRNO(lwmi_instance_fire_event(i, "x", 1), ENOENT);
+        lwmi_instance_unref(i);
+        fake_stop(&f);
+}
+
+/* A full queue drops and counts; a burst is one wake-up and one FIRE_EVENTS frame, in order. */
+TEST(fire_event_queue_full) {
+        Fake f;
+        lwmi_instance_config c;
+        lwmi_instance *i;
+        lwmi_event_stats st;
+        uint32_t got[8];
+        Reply r;
+
+        fake_start_cfg(&f, NULL, 3, 0); /* rounded up to 4 slots */
+        LWMI_INSTANCE_CONFIG_INIT_PROVIDER_CONFIG(&c, NULL);
+        i = setup_instance(&f, 0, &c);
+        fake_control(&f, &GUID_A, LWMI_EVENT_CONTROL, true, &r);
+        for (uint32_t k = 0; k < 4; k++)
+                ASSERT_EQ(lwmi_instance_fire_event(i, &k, sizeof(k)), 0);
+        for (uint32_t k = 0; k < 3; k++)
+                ASSERT_ERRNO(lwmi_instance_fire_event(i, &k, sizeof(k)), ENOBUFS);
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &st));
+        ASSERT_EQ(st.queued, 4);
+        ASSERT_EQ(st.dropped, 3);
+        ASSERT_EQ(st.wakeups, 1);
+        ASSERT_EQ(lwmi_device_get_dropped_events(f.dev), 3);
+        fake_expect_silence(&f);
+
+        ASSERT_CMP(lwmi_device_process(f.dev), >, 0);
+        ASSERT_EQ(fake_recv_events(&f, got, sizeof(got[0])), 4);
+        for (uint32_t k = 0; k < 4; k++)
+                ASSERT_EQ(got[k], k);
+        fake_expect_silence(&f);
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &st));
+        ASSERT_EQ(st.sent, 4);
+        ASSERT_EQ(st.frames, 1);
+
+        /* room again; the next burst wakes the loop once more */
+        for (uint32_t k = 10; k < 12; k++)
+                ASSERT_EQ(lwmi_instance_fire_event(i, &k, sizeof(k)), 0);
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &st));
+        ASSERT_EQ(st.wakeups, 2);
+        ASSERT_CMP(lwmi_device_process(f.dev), >, 0);
+        ASSERT_EQ(fake_recv_events(&f, got, sizeof(got[0])), 2);
+        ASSERT_EQ(got[0], 10);
+        ASSERT_EQ(got[1], 11);
+        ASSERT_EQ(lwmi_device_get_dropped_events(f.dev), 3);
+        lwmi_instance_unref(i);
+        fake_stop(&f);
+}
+
+/* event_size_max is configurable: at the limit is fine, one byte more is -EMSGSIZE. */
+TEST(fire_event_payload_limit) {
+        Fake f;
+        lwmi_instance_config c;
+        lwmi_instance *i;
+        uint8_t big[101], got[128];
+        Reply r;
+
+        fake_start_cfg(&f, NULL, 0, 100);
+        LWMI_INSTANCE_CONFIG_INIT_PROVIDER_CONFIG(&c, NULL);
+        i = setup_instance(&f, 0, &c);
+        fake_control(&f, &GUID_A, LWMI_EVENT_CONTROL, true, &r);
+        memset(big, 0x5a, sizeof(big));
+        ASSERT_ERRNO(lwmi_instance_fire_event(i, big, 101), EMSGSIZE);
+        ASSERT_EQ(lwmi_instance_fire_event(i, big, 100), 0);
+        ASSERT_EQ(lwmi_instance_fire_event(i, NULL, 1000), 0); /* item 65: NULL is size 0 */
+        ASSERT_CMP(lwmi_device_process(f.dev), >, 0);
+        ASSERT_EQ(fake_recv_events(&f, got, 100), 2);
+        ASSERT_EQ(memcmp(got, big, 100), 0);
+        ASSERT_EQ(lwmi_device_get_dropped_events(f.dev), 0);
+        lwmi_instance_unref(i);
+        fake_stop(&f);
+}
+
+/* Events queued after the connection is lost are counted as dropped by the next process(). */
+TEST(fire_event_connection_lost) {
+        Fake f;
+        lwmi_instance_config c;
+        lwmi_instance *i;
+        lwmi_event_stats st;
+        Reply r;
+
+        fake_start(&f, NULL);
+        LWMI_INSTANCE_CONFIG_INIT_PROVIDER_CONFIG(&c, NULL);
+        i = setup_instance(&f, 0, &c);
+        fake_control(&f, &GUID_A, LWMI_EVENT_CONTROL, true, &r);
+        close(f.fd);
+        f.fd = -1;
+        ASSERT_ERRNO(lwmi_device_process(f.dev), ECONNRESET);
+        for (int k = 0; k < 3; k++)
+                ASSERT_EQ(lwmi_instance_fire_event(i, &k, sizeof(k)), 0);
+        ASSERT_CMP(lwmi_device_process(f.dev), <, 0);
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &st));
+        ASSERT_EQ(st.queued, 3);
+        ASSERT_EQ(st.sent, 0);
+        ASSERT_EQ(st.dropped, 3);
+        ASSERT_EQ(lwmi_device_get_dropped_events(f.dev), 3);
+        lwmi_instance_unref(i);
+        f.dev = lwmi_device_unref(f.dev);
+        wire_reader_deinit(&f.in);
+}
+
+/* 4 threads fire 50,000 events each into a small queue: received + dropped == fired, in order. */
+#define STRESS_THREADS 4
+#define STRESS_EVENTS  50000
+
+typedef struct StressArg {
+        lwmi_instance *instance;
+        uint32_t thread;
+        uint64_t dropped;
+        bool yield;
+        atomic_int *done;
+} StressArg;
+
+static void *fire_stress(void *arg) {
+        StressArg *a = arg;
+
+        for (uint32_t k = 0; k < STRESS_EVENTS; k++) {
+                uint32_t ev[2] = { a->thread, k };
+                int r = lwmi_instance_fire_event(a->instance, ev, sizeof(ev));
+
+                if (r == -ENOBUFS)
+                        a->dropped++;
+                else if (r != 0)
+                        TEST_FAIL("fire_event: %d", r);
+                if (a->yield && k % 64 == 63)
+                        sched_yield(); /* give the loop a chance: fewer drops, more ordering */
+        }
+        /* release: our dropped count is read after the main thread sees done */
+        atomic_fetch_add_explicit(a->done, 1, memory_order_release);
+        return NULL;
+}
+
+static void fire_stress_run(bool yield) {
+        static uint32_t got[4096][2];
+        Fake f;
+        lwmi_instance_config c;
+        lwmi_instance *i;
+        lwmi_event_stats st;
+        StressArg a[STRESS_THREADS];
+        pthread_t t[STRESS_THREADS];
+        int64_t last[STRESS_THREADS];
+        atomic_int done;
+        uint64_t received = 0, dropped = 0, frames = 0;
+        Reply r;
+
+        fake_start_cfg(&f, NULL, 256, 0);
+        LWMI_INSTANCE_CONFIG_INIT_PROVIDER_CONFIG(&c, NULL);
+        i = setup_instance(&f, 0, &c);
+        fake_control(&f, &GUID_A, LWMI_EVENT_CONTROL, true, &r);
+        ASSERT_OK(lwmi_device_start_thread(f.dev));
+        atomic_init(&done, 0);
+        for (int k = 0; k < STRESS_THREADS; k++) {
+                a[k] = (StressArg){
+                        .instance = i, .thread = (uint32_t) k, .yield = yield, .done = &done
+                };
+                last[k] = -1;
+                ASSERT_EQ(pthread_create(&t[k], NULL, fire_stress, &a[k]), 0);
+        }
+        for (;;) {
+                /* acquire: pairs with the threads' release; their drop counts */
+                if (atomic_load_explicit(&done, memory_order_acquire) == STRESS_THREADS) {
+                        dropped = 0;
+                        for (int k = 0; k < STRESS_THREADS; k++)
+                                dropped += a[k].dropped;
+                        if (received + dropped == (uint64_t) STRESS_THREADS * STRESS_EVENTS)
+                                break;
+                }
+                if (!fake_ready(&f, 100))
+                        continue;
+                size_t n = fake_recv_events(&f, got, sizeof(got[0]));
+                frames++;
+                for (size_t k = 0; k < n; k++) {
+                        ASSERT_CMP(got[k][0], <, STRESS_THREADS);
+                        ASSERT_CMP((int64_t) got[k][1], >, last[got[k][0]]);
+                        last[got[k][0]] = got[k][1];
+                }
+                received += n;
+                ASSERT_CMP(received, <=, (uint64_t) STRESS_THREADS * STRESS_EVENTS);
+        }
+        for (int k = 0; k < STRESS_THREADS; k++)
+                ASSERT_EQ(pthread_join(t[k], NULL), 0);
+        ASSERT_OK(lwmi_device_stop_thread(f.dev));
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &st));
+        ASSERT_EQ(st.dropped, dropped);
+        ASSERT_EQ(st.queued, received);
+        ASSERT_EQ(st.sent, received);
+        ASSERT_EQ(st.frames, frames);
+        ASSERT_CMP(frames, <=, received); /* batching itself: fire_event_queue_full */
+        fprintf(stderr, "  %llu received in %llu frames, %llu dropped, %llu wake-ups\n",
+                (unsigned long long) received, (unsigned long long) frames,
+                (unsigned long long) dropped, (unsigned long long) st.wakeups);
+        fake_expect_silence(&f);
+        lwmi_instance_unref(i);
+        fake_stop(&f);
+}
+
+/* producers that yield now and then: the loop keeps up, the order is checked at length */
+TEST(fire_event_concurrent) {
+        fire_stress_run(true);
+}
+
+/* producers flat out into 256 slots: many drops, each counted */
+TEST(fire_event_concurrent_drops) {
+        fire_stress_run(false);
 }
 
 TEST_MAIN()
