@@ -405,7 +405,7 @@ static int cmd_watch(lwmi_client *c, const Args *a) {
         lwmi_error err = { 0 };
         int r, ret = 0;
 
-        for (int k = 2; k < a->argc; k++) {
+        for (int k = 2; k < a->argc; k += 2) { /* option, value */
                 const char *opt = a->argv[k], *val = k + 1 < a->argc ? a->argv[k + 1] : NULL;
                 char *end = NULL;
 
@@ -430,7 +430,6 @@ static int cmd_watch(lwmi_client *c, const Args *a) {
                 } else {
                         return usage_error("unknown option '%s' for 'watch'", opt);
                 }
-                k++;
         }
 
         r = lwmi_client_exec_notification_query(c, a->argv[1], &e, &err);
