@@ -906,6 +906,7 @@ _public_ void lwmi_objects_free(lwmi_object **objects, size_t n) {
 static int enum_drain(lwmi_enum *e, lwmi_object ***ret_objects, size_t *ret_n, lwmi_error *err) {
         _cleanup_(lwmi_enum_unrefp) lwmi_enum *en = e;
         uint64_t deadline = deadline_after(e->client->timeout_usec);
+        lwmi_error broker_err = { 0 };
         lwmi_object **all = NULL;
         size_t n = 0, alloc = 0;
         int r;
@@ -914,7 +915,7 @@ static int enum_drain(lwmi_enum *e, lwmi_object ***ret_objects, size_t *ret_n, l
                 lwmi_object **batch;
                 size_t k;
 
-                r = lwmi_enum_next(en, remaining(deadline), SIZE_MAX, &batch, &k, err);
+                r = lwmi_enum_next(en, remaining(deadline), SIZE_MAX, &batch, &k, &broker_err);
                 if (r <= 0)
                         break;
                 if (GROW(all, alloc, n + k) < 0) {
@@ -926,12 +927,17 @@ static int enum_drain(lwmi_enum *e, lwmi_object ***ret_objects, size_t *ret_n, l
                 n += k;
                 free(batch);
         }
-        if (r == -ETIMEDOUT)
+        /* a WBEM_E_TIMED_OUT from the broker (a provider timed out) keeps its message */
+        if (r < 0 && broker_err.status) {
+                if (err)
+                        *err = broker_err;
+        } else if (r == -ETIMEDOUT) {
                 lwmi_error_set(err, (lwmi_status) LWMI_WBEM_E_TIMED_OUT,
                                "no answer from the broker in time");
-        else if (r == -ENOTCONN)
+        } else if (r == -ENOTCONN) {
                 lwmi_error_set(err, (lwmi_status) LWMI_WBEM_E_TRANSPORT_FAILURE,
                                "not connected to the broker");
+        }
         if (r < 0) {
                 lwmi_objects_free(all, n);
                 return r;
