@@ -644,30 +644,35 @@ static int parse_not(WqlParser *P, WqlExpr **ret) {
         return parse_comparison(P, ret);
 }
 
-static int parse_and(WqlParser *P, WqlExpr **ret) {
+/*
+ * parse_nary() - one precedence level of "sub (KW sub)*", flattened into one
+ * n-ary node of @op (a single operand is returned as it is).
+ */
+static int parse_nary(WqlParser *P, WqlKeyword kw, WqlOp op, int (*sub)(WqlParser *, WqlExpr **),
+                      WqlExpr **ret) {
         _cleanup_(wql_expr_freep) WqlExpr *e = NULL, *first = NULL;
         int r;
 
-        r = parse_not(P, &first);
+        r = sub(P, &first);
         if (r < 0)
                 return r;
-        if (!tok_is_kw(P, WQL_KW_AND)) {
+        if (!tok_is_kw(P, kw)) {
                 *ret = TAKE_PTR(first);
                 return 0;
         }
-        r = expr_new(WQL_OP_AND, wql_column(P->s, P->n, P->tok.start), &e);
+        r = expr_new(op, wql_column(P->s, P->n, P->tok.start), &e);
         if (r < 0)
                 return r;
         r = expr_add_child(e, TAKE_PTR(first));
         if (r < 0)
                 return r;
-        while (tok_is_kw(P, WQL_KW_AND)) {
+        while (tok_is_kw(P, kw)) {
                 WqlExpr *next = NULL;
 
                 r = advance(P);
                 if (r < 0)
                         return r;
-                r = parse_not(P, &next);
+                r = sub(P, &next);
                 if (r < 0)
                         return r;
                 r = expr_add_child(e, next);
@@ -678,38 +683,12 @@ static int parse_and(WqlParser *P, WqlExpr **ret) {
         return 0;
 }
 
+static int parse_and(WqlParser *P, WqlExpr **ret) {
+        return parse_nary(P, WQL_KW_AND, WQL_OP_AND, parse_not, ret);
+}
+
 static int parse_or(WqlParser *P, WqlExpr **ret) {
-        _cleanup_(wql_expr_freep) WqlExpr *e = NULL, *first = NULL;
-        int r;
-
-        r = parse_and(P, &first);
-        if (r < 0)
-                return r;
-        if (!tok_is_kw(P, WQL_KW_OR)) {
-                *ret = TAKE_PTR(first);
-                return 0;
-        }
-        r = expr_new(WQL_OP_OR, wql_column(P->s, P->n, P->tok.start), &e);
-        if (r < 0)
-                return r;
-        r = expr_add_child(e, TAKE_PTR(first));
-        if (r < 0)
-                return r;
-        while (tok_is_kw(P, WQL_KW_OR)) {
-                WqlExpr *next = NULL;
-
-                r = advance(P);
-                if (r < 0)
-                        return r;
-                r = parse_and(P, &next);
-                if (r < 0)
-                        return r;
-                r = expr_add_child(e, next);
-                if (r < 0)
-                        return r;
-        }
-        *ret = TAKE_PTR(e);
-        return 0;
+        return parse_nary(P, WQL_KW_OR, WQL_OP_OR, parse_and, ret);
 }
 
 static int parse_interval(WqlParser *P, double *ret) {
