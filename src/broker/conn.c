@@ -34,17 +34,11 @@ static int conn_update_events(Conn *c) {
  * Return: 0 or a negative errno (the caller closes the connection).
  */
 int conn_flush(Conn *c) {
-        while (wire_writer_pending(&c->out) > 0) {
-                ssize_t n = send(c->fd, wire_writer_data(&c->out), wire_writer_pending(&c->out),
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN)
-                                break;
-                        return -errno;
-                }
-                wire_writer_advance(&c->out, (size_t) n);
+        ssize_t n = wire_writer_send(&c->out, c->fd);
+
+        if (n < 0)
+                return (int) n;
+        if (n > 0) {
                 c->out_done += (uint64_t) n;
                 c->stall_usec = 0;
         }

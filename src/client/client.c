@@ -285,20 +285,11 @@ static void client_break(lwmi_client *c) {
 }
 
 static int client_flush(lwmi_client *c) {
-        while (wire_writer_pending(&c->out) > 0) {
-                ssize_t n = send(c->fd, wire_writer_data(&c->out), wire_writer_pending(&c->out),
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN)
-                                return 0;
-                        client_break(c);
-                        return -ENOTCONN;
-                }
-                wire_writer_advance(&c->out, (size_t) n);
+        if (wire_writer_send(&c->out, c->fd) < 0) {
+                client_break(c);
+                return -ENOTCONN;
         }
-        return 1;
+        return wire_writer_pending(&c->out) == 0;
 }
 
 /* Reads once. Return: bytes read (> 0), 0 at EOF, -EAGAIN, other negative errno. */

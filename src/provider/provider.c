@@ -161,19 +161,10 @@ static int prov_error(lwmi_error *err, int errnum, lwmi_status status, const cha
 
 /* Writes what the socket takes now; never blocks. Called with the lock held. */
 static int device_flush_locked(lwmi_device *d) {
-        while (wire_writer_pending(&d->out) > 0) {
-                ssize_t n = send(d->fd, wire_writer_data(&d->out), wire_writer_pending(&d->out),
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN)
-                                return 0;
-                        d->error = -errno;
-                        return d->error;
-                }
-                wire_writer_advance(&d->out, (size_t) n);
-        }
+        ssize_t n = wire_writer_send(&d->out, d->fd);
+
+        if (n < 0)
+                return d->error = (int) n;
         return 0;
 }
 

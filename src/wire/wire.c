@@ -39,6 +39,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "shared/macro.h"
 #include "shared/utf.h"
@@ -1052,6 +1053,35 @@ void wire_writer_advance(WireWriter *w, size_t n) {
                 strbuf_truncate(&w->buf, w->buf.len - w->start);
                 w->start = 0;
         }
+}
+
+/**
+ * wire_writer_send() - send pending output to a stream socket until it is
+ * all gone or the socket would block; never blocks, never raises SIGPIPE.
+ * This is the codec's one I/O helper: every peer flushes the same way.
+ * @w: the writer
+ * @fd: a non-blocking (or any) connected stream socket
+ *
+ * Return: the bytes sent (>= 0; wire_writer_pending() tells what remains), or
+ * a negative errno from send() other than EAGAIN / EINTR.
+ */
+ssize_t wire_writer_send(WireWriter *w, int fd) {
+        ssize_t total = 0;
+
+        while (wire_writer_pending(w) > 0) {
+                ssize_t n = send(fd, wire_writer_data(w), wire_writer_pending(w),
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN)
+                                break;
+                        return -errno;
+                }
+                wire_writer_advance(w, (size_t) n);
+                total += n;
+        }
+        return total;
 }
 
 /* ---- handshake ---- */

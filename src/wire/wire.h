@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <lwmi/common.h>
 
@@ -206,6 +207,7 @@ int wire_writer_append(WireWriter *w, const WireMsg *m);
 size_t wire_writer_pending(const WireWriter *w);
 const void *wire_writer_data(const WireWriter *w);
 void wire_writer_advance(WireWriter *w, size_t n);
+ssize_t wire_writer_send(WireWriter *w, int fd);
 
 int wire_hello_negotiate(const WireMsg *hello, uint16_t version_min, uint16_t version_max,
                          uint32_t max_frame, uint16_t *ret_version, uint32_t *ret_max_frame);
