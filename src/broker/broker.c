@@ -96,20 +96,80 @@ static void timer_arm(Broker *b) {
         if (e && (!d || e < d))
                 d = MAX(e, (uint64_t) 1);
 
-        /* One syscall only when the earliest deadline changed. */
-        if (d == b->timer_usec)
+        /*
+         * One syscall only for an earlier deadline: a timer armed for a
+         * deadline that went away (the call ended) just fires early once, and
+         * broker_timeouts() re-arms it for the next one. New calls always end
+         * later than the ones pending, so a round trip costs no timer call.
+         */
+        if (!d || (b->timer_usec && d >= b->timer_usec))
                 return;
         b->timer_usec = d;
-        if (d) {
-                its.it_value.tv_sec = (time_t) (d / 1000000ULL);
-                its.it_value.tv_nsec = (long) (d % 1000000ULL) * 1000L;
-        }
+        its.it_value.tv_sec = (time_t) (d / 1000000ULL);
+        its.it_value.tv_nsec = (long) (d % 1000000ULL) * 1000L;
         if (timerfd_settime(b->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
                 log_err("timerfd_settime: %m");
 }
 
+/*
+ * Pending calls are also indexed by id (ids are unique among them): an open
+ * addressing table with linear probing, twice BROKER_CALLS_MAX slots so it is
+ * at most half full; removal shifts the following run back (no tombstones).
+ */
+
+static size_t call_slot(uint32_t id) {
+        return (size_t) ((id * 2654435761u) & (BROKER_CALL_INDEX_SIZE - 1));
+}
+
 /**
- * call_link() - append a call to the deadline-sorted list, with a fresh deadline.
+ * call_lookup() - the pending call with id @id, whatever its provider.
+ * @b: the broker
+ * @id: a call id
+ *
+ * Return: the call or NULL.
+ */
+Call *call_lookup(Broker *b, uint32_t id) {
+        for (size_t i = call_slot(id);; i = (i + 1) & (BROKER_CALL_INDEX_SIZE - 1)) {
+                Call *call = b->call_index[i];
+
+                if (!call || call->id == id)
+                        return call;
+        }
+}
+
+static void call_index_add(Broker *b, Call *call) {
+        size_t i = call_slot(call->id);
+
+        while (b->call_index[i])
+                i = (i + 1) & (BROKER_CALL_INDEX_SIZE - 1);
+        b->call_index[i] = call;
+}
+
+static void call_index_remove(Broker *b, const Call *call) {
+        size_t i = call_slot(call->id), j;
+
+        while (b->call_index[i] != call) {
+                if (!b->call_index[i])
+                        return;
+                i = (i + 1) & (BROKER_CALL_INDEX_SIZE - 1);
+        }
+        /* Move back every later entry of the run that may not stay behind the hole. */
+        for (j = (i + 1) & (BROKER_CALL_INDEX_SIZE - 1); b->call_index[j];
+             j = (j + 1) & (BROKER_CALL_INDEX_SIZE - 1)) {
+                size_t home = call_slot(b->call_index[j]->id);
+
+                /* the entry at j may fill the hole at i unless its home lies in (i, j] */
+                if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+                        b->call_index[i] = b->call_index[j];
+                        i = j;
+                }
+        }
+        b->call_index[i] = NULL;
+}
+
+/**
+ * call_link() - append a call to the deadline-sorted list, with a fresh
+ * deadline, and index it by id.
  * @b: the broker
  * @call: the call (not linked)
  */
@@ -123,10 +183,11 @@ void call_link(Broker *b, Call *call) {
                 b->calls_head = call;
         b->calls_tail = call;
         b->n_calls++;
+        call_index_add(b, call);
 }
 
 /**
- * call_unlink() - remove a call from the deadline list.
+ * call_unlink() - remove a call from the deadline list and the index.
  * @b: the broker
  * @call: a linked call
  */
@@ -141,6 +202,7 @@ void call_unlink(Broker *b, Call *call) {
                 b->calls_tail = call->prev;
         call->prev = call->next = NULL;
         b->n_calls--;
+        call_index_remove(b, call);
 }
 
 /* One write per connection per loop iteration, for everything queued in it. */
@@ -257,6 +319,9 @@ int broker_new(const BrokerConfig *config, Broker **ret) {
                        .timer_fd = -1,
                        .listen_fd = -1,
                        .next_call_id = 1 };
+        b->call_index = calloc(BROKER_CALL_INDEX_SIZE, sizeof(*b->call_index));
+        if (!b->call_index)
+                return -ENOMEM;
 
         r = repo_open(config->state_dir, &b->repo, &msg);
         if (r < 0) {
@@ -326,6 +391,7 @@ Broker *broker_free(Broker *b) {
         if (b->epoll_fd >= 0)
                 close(b->epoll_fd);
         repo_close(b->repo);
+        free(b->call_index);
         free(b);
         return NULL;
 }

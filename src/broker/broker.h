@@ -25,6 +25,7 @@
 #define BROKER_PROVIDERS_PER_CONN   1024       /* providers (GUIDs) of one connection */
 #define BROKER_DEVICES_PER_CONN     64         /* devices of one connection */
 #define BROKER_CALLS_MAX            65536      /* pending provider calls, all clients together */
+#define BROKER_CALL_INDEX_SIZE      (2u * BROKER_CALLS_MAX) /* slots of the call id index */
 #define BROKER_SUBS_PER_CLIENT      64         /* event subscriptions of one client */
 #define BROKER_EVENT_QUEUE_DEFAULT  (1u << 20) /* bytes of unread output before events drop */
 #define BROKER_EVENT_COUNT_DEFAULT  1000u      /* unread events of one subscription */
@@ -239,6 +240,7 @@ struct Broker {
         uint64_t next_serial;
         Provider *providers;
         Call *calls_head, *calls_tail;
+        Call **call_index; /* by id, see call_lookup() */
         size_t n_calls;
         uint32_t next_call_id;
         Request *requests;
@@ -315,5 +317,6 @@ void dispatch_call_timeout(Broker *b, Call *call);
 void dispatch_free_all(Broker *b);
 void call_link(Broker *b, Call *call);
 void call_unlink(Broker *b, Call *call);
+Call *call_lookup(Broker *b, uint32_t id);
 int dispatch_poll_start(Subscription *s);
 void dispatch_poll_orphan(Request *req);

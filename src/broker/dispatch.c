@@ -234,10 +234,9 @@ static Call *call_free(Call *call) {
 }
 
 static Call *call_find(Broker *b, Conn *provider, uint32_t id) {
-        for (Call *call = b->calls_head; call; call = call->next)
-                if (call->id == id && call->provider == provider)
-                        return call;
-        return NULL;
+        Call *call = call_lookup(b, id);
+
+        return call && call->provider == provider ? call : NULL;
 }
 
 static int call_send(Call *call) {
@@ -324,7 +323,7 @@ static int call_start(Request *req, Provider *p, size_t index, uint16_t type, ui
         /* Ids are unique among pending calls; 0 is never used. */
         do {
                 call->id = b->next_call_id++;
-        } while (call->id == 0 || call_find(b, NULL, call->id) || call_find(b, p->conn, call->id));
+        } while (call->id == 0 || call_lookup(b, call->id));
         call_link(b, call);
         req->n_calls++;
         r = call_send(call);

@@ -4,6 +4,7 @@
  * deadline-ordered call list.
  */
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,9 @@ TEST(call_list_order) {
         Broker b = { .config = { .provider_timeout_usec = 1000000 } };
         Call calls[3] = { { .id = 1 }, { .id = 2 }, { .id = 3 } };
 
+        b.call_index = calloc(BROKER_CALL_INDEX_SIZE, sizeof(*b.call_index));
+        ASSERT_NOT_NULL(b.call_index);
+
         for (size_t i = 0; i < 3; i++)
                 call_link(&b, &calls[i]);
         ASSERT_EQ(b.n_calls, 3u);
@@ -112,6 +116,62 @@ TEST(call_list_order) {
         ASSERT_NULL(b.calls_head);
         ASSERT_NULL(b.calls_tail);
         ASSERT_EQ(b.n_calls, 0u);
+        free(b.call_index);
+}
+
+/*
+ * The id index under collisions and wrap-around: ids that share home slots
+ * (multiples of the table size land together) and runs that cross the end of
+ * the table, removed in an order that moves entries back across the wrap.
+ */
+TEST(call_index_collisions) {
+        enum {
+                N = 3000
+        };
+        Broker b = { .config = { .provider_timeout_usec = 1000000 } };
+        Call *calls = calloc(N, sizeof(*calls));
+        bool removed[N] = { false };
+        uint32_t state = 12345, home = 0;
+
+        /* an id whose home slot (call_slot()'s hash) is 5 before the end: the run wraps */
+        while (((home * 2654435761u) & (BROKER_CALL_INDEX_SIZE - 1)) != BROKER_CALL_INDEX_SIZE - 5)
+                home++;
+        b.call_index = calloc(BROKER_CALL_INDEX_SIZE, sizeof(*b.call_index));
+        ASSERT_NOT_NULL(b.call_index);
+        ASSERT_NOT_NULL(calls);
+        for (uint32_t i = 0; i < N; i++) {
+                /* a third share one home slot, a third are sequential, a third random */
+                if (i % 3 == 0)
+                        calls[i].id = home + (i / 3 + 1) * BROKER_CALL_INDEX_SIZE;
+                else if (i % 3 == 1)
+                        calls[i].id = 0xfffff000u + i;
+                else {
+                        state = state * 1103515245u + 12345u;
+                        calls[i].id = (state >> 1) | 0x80000000u;
+                }
+                ASSERT_NULL(call_lookup(&b, calls[i].id));
+                call_link(&b, &calls[i]);
+        }
+        for (uint32_t i = 0; i < N; i++)
+                ASSERT_TRUE(call_lookup(&b, calls[i].id) == &calls[i]);
+        /* remove in a scrambled order, checking every survivor now and then */
+        for (uint32_t k = 0; k < N; k++) {
+                uint32_t i = (k * 1237u) % N;
+
+                ASSERT_FALSE(removed[i]);
+                call_unlink(&b, &calls[i]);
+                removed[i] = true;
+                ASSERT_NULL(call_lookup(&b, calls[i].id));
+                if (k % 100 == 0)
+                        for (uint32_t j = 0; j < N; j++)
+                                ASSERT_TRUE(call_lookup(&b, calls[j].id) ==
+                                            (removed[j] ? NULL : &calls[j]));
+        }
+        ASSERT_EQ(b.n_calls, 0u);
+        for (size_t s = 0; s < BROKER_CALL_INDEX_SIZE; s++)
+                ASSERT_NULL(b.call_index[s]);
+        free(b.call_index);
+        free(calls);
 }
 
 TEST_MAIN();

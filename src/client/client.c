@@ -109,7 +109,7 @@ static uint64_t remaining(uint64_t deadline) {
 static int client_check(const lwmi_client *c) {
         if (!c)
                 return -EINVAL;
-        if (c->pid != getpid())
+        if (c->pid != lwmi_internal_self_pid())
                 return -ECHILD;
         return 0;
 }
@@ -214,7 +214,7 @@ _public_ int lwmi_call_cancel(lwmi_call *call) {
         assert_return(call, -EINVAL);
         if (!call->pending)
                 return -EALREADY;
-        if (call->client->pid != getpid())
+        if (call->client->pid != lwmi_internal_self_pid())
                 return -ECHILD;
         return call_send_cancel(call);
 }
@@ -662,7 +662,7 @@ _public_ int lwmi_client_connect(const char *socket_path, const char *namespace_
                 return -ENOMEM;
         c->n_ref = 1;
         c->fd = -1;
-        c->pid = getpid();
+        c->pid = lwmi_internal_self_pid();
         c->timeout_usec = LWMI_CLIENT_TIMEOUT_DEFAULT_USEC;
         c->next_id = 1;
         c->in = (WireReader) WIRE_READER_INIT(WIRE_FRAME_MAX_DEFAULT);

@@ -68,6 +68,7 @@ struct lwmi_device {
         WireWriter out;
         int error; /* < 0 once the connection is unusable */
         bool in_dispatch;
+        bool defer_flush;   /* under the lock: the loop flushes after its batch of input */
         bool input_pending; /* frames arrived with the handshake: process() has work */
         atomic_bool exit_requested;
         bool thread_running;
@@ -191,6 +192,8 @@ static int device_send_locked(lwmi_device *d, uint16_t type, uint32_t request_id
         r = wire_writer_append(&d->out, &m);
         if (r < 0)
                 return r;
+        if (d->defer_flush)
+                return 0; /* replies of one input batch go out in one write */
         r = device_flush_locked(d);
         if (r < 0)
                 return -ENOTCONN;
@@ -606,7 +609,7 @@ _public_ int lwmi_device_new(const char *name, const char *mof_text,
         atomic_init(&d->n_ref, 1);
         d->fd = fd;
         d->efd = -1;
-        d->pid = getpid();
+        d->pid = lwmi_internal_self_pid();
         d->in = (WireReader) WIRE_READER_INIT(WIRE_FRAME_MAX_DEFAULT);
         d->out = (WireWriter) WIRE_WRITER_INIT(WIRE_FRAME_MAX_DEFAULT);
         d->event_size_max = PROV_EVENT_SIZE_MAX_DEFAULT;
@@ -1605,7 +1608,7 @@ static int device_process(lwmi_device *d, bool hold) {
         bool did = false;
         int r;
 
-        if (d->pid != getpid())
+        if (d->pid != lwmi_internal_self_pid())
                 return -ECHILD;
         if (d->in_dispatch)
                 return -EBUSY;
@@ -1659,6 +1662,9 @@ static int device_process(lwmi_device *d, bool hold) {
         }
 
         d->in_dispatch = true;
+        pthread_mutex_lock(&d->lock);
+        d->defer_flush = true;
+        pthread_mutex_unlock(&d->lock);
         while ((r = wire_reader_next(&d->in, &f)) > 0) {
                 if (wire_msg_decode_frame(&f, &m) < 0) {
                         if ((f.type >> 8) == 0x04)
@@ -1668,6 +1674,9 @@ static int device_process(lwmi_device *d, bool hold) {
                 device_dispatch(d, &m);
         }
         d->in_dispatch = false;
+        pthread_mutex_lock(&d->lock);
+        d->defer_flush = false;
+        pthread_mutex_unlock(&d->lock);
         if (r < 0) {
                 r = -EBADMSG;
                 goto finish;
@@ -1701,7 +1710,7 @@ _public_ int lwmi_device_wait(lwmi_device *device, uint64_t timeout_usec) {
         int r, t;
 
         assert_return(device, -EINVAL);
-        if (device->pid != getpid())
+        if (device->pid != lwmi_internal_self_pid())
                 return -ECHILD;
         if (device->input_pending)
                 return 1;

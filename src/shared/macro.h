@@ -66,6 +66,8 @@ static inline void closep(int *fd) {
 
 /* Grows *array (of *n_alloc elements of size elsize) to hold at least need elements. */
 int lwmi_internal_grow(void **array, size_t *n_alloc, size_t need, size_t elsize);
+/* getpid() without a system call (cached, refreshed in fork() children). */
+pid_t lwmi_internal_self_pid(void);
 #define GROW(array, n_alloc, need) \
  lwmi_internal_grow((void **) &(array), &(n_alloc), (need), sizeof(*(array)))
 
