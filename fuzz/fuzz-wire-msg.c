@@ -17,7 +17,7 @@ static size_t n_types;
 static uint16_t types[256];
 
 static void walk_list(char kind, WireList l) {
-        uint32_t count = l.count, n = 0, id;
+        uint32_t count = l.count, n = 0, id, st, need;
         const void *d;
         const char *s;
         lwmi_guid g;
@@ -29,6 +29,8 @@ static void walk_list(char kind, WireList l) {
                         r = wire_list_next_string(&l, &s, &len);
                 else if (kind == WIRE_OBJECT_LIST)
                         r = wire_list_next_bytes(&l, &d, &len);
+                else if (kind == WIRE_DATA_LIST)
+                        r = wire_list_next_data(&l, &id, &st, &need, &d, &len);
                 else
                         r = wire_list_next_event(&l, &g, &id, &d, &len);
                 if (r < 0)

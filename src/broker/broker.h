@@ -20,13 +20,13 @@
 
 /* Limits: everything a peer can make the broker allocate is bounded. */
 #define BROKER_CONNS_MAX            1024
-#define BROKER_PENDING_PER_CLIENT   256        /* outstanding requests of one client */
-#define BROKER_INSTANCES_PER_GUID   4096       /* registered instances of one provider */
-#define BROKER_PROVIDERS_PER_CONN   1024       /* providers (GUIDs) of one connection */
-#define BROKER_DEVICES_PER_CONN     64         /* devices of one connection */
-#define BROKER_CALLS_MAX            65536      /* pending provider calls, all clients together */
+#define BROKER_PENDING_PER_CLIENT   256   /* outstanding requests of one client */
+#define BROKER_INSTANCES_PER_GUID   4096  /* registered instances of one provider */
+#define BROKER_PROVIDERS_PER_CONN   1024  /* providers (GUIDs) of one connection */
+#define BROKER_DEVICES_PER_CONN     64    /* devices of one connection */
+#define BROKER_CALLS_MAX            65536 /* pending provider calls, all clients together */
 #define BROKER_CALL_INDEX_SIZE      (2u * BROKER_CALLS_MAX) /* slots of the call id index */
-#define BROKER_SUBS_PER_CLIENT      64         /* event subscriptions of one client */
+#define BROKER_SUBS_PER_CLIENT      64                      /* event subscriptions of one client */
 #define BROKER_EVENT_QUEUE_DEFAULT  (1u << 20) /* bytes of unread output before events drop */
 #define BROKER_EVENT_COUNT_DEFAULT  1000u      /* unread events of one subscription */
 #define BROKER_EVENT_COUNT_MAX      65536u     /* cap of --event-queue-count */
@@ -104,6 +104,20 @@ struct Conn {
         struct Conn *prev, *next;
 };
 
+/*
+ * Objects on their way to a client for one request id: the OBJECTS batch
+ * being built, and the classes already sent with CLASSES, so that instances
+ * go out as class name + values (docs/protocol.md 4.3).
+ */
+typedef struct ObjOut {
+        WireListBuf batch;
+        lwmi_object **classes; /* references */
+        size_t n_classes, alloc_classes;
+} ObjOut;
+
+#define OBJ_OUT_INIT \
+ { .batch = WIRE_LIST_BUF_INIT }
+
 /* Kinds of requests that wait on providers. */
 typedef enum RequestKind {
         REQUEST_QUERY = 1,
@@ -130,7 +144,7 @@ struct Request {
         WqlQuery *query;         /* REQUEST_QUERY */
         BlockLayout *out_layout; /* REQUEST_METHOD */
         lwmi_object *out_class;  /* REQUEST_METHOD: __PARAMETERS class of the out layout */
-        WireListBuf batch;       /* objects not yet sent */
+        ObjOut out;              /* objects not yet sent, classes sent */
         char *layout_class;      /* the class whose layout is cached below */
         lwmi_object *layout_cls;
         BlockLayout *layout;
@@ -311,6 +325,9 @@ void events_collect_call_end(Broker *b, Conn *provider, const lwmi_guid *guid);
 
 /* dispatch.c */
 bool conn_is_admin(const Conn *c);
+lwmi_status obj_out_add(Conn *c, uint32_t request_id, ObjOut *out, const lwmi_object *o);
+int obj_out_flush(Conn *c, uint32_t request_id, ObjOut *out);
+void obj_out_deinit(ObjOut *out);
 int dispatch_frame(Conn *c, const WireFrame *f);
 void dispatch_conn_gone(Conn *c);
 void dispatch_call_timeout(Broker *b, Call *call);

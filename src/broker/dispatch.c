@@ -73,7 +73,16 @@ static uint32_t batch_limit(const Conn *c) {
         return MIN(max, (uint32_t) BROKER_BATCH_BYTES);
 }
 
-static int batch_flush(Conn *c, uint32_t request_id, WireListBuf *batch) {
+/**
+ * obj_out_flush() - send the OBJECTS batch built so far, if any.
+ * @c: the client (NULL or dead: the batch is dropped)
+ * @request_id: its request id
+ * @out: the objects
+ *
+ * Return: 0 or a negative errno from sending.
+ */
+int obj_out_flush(Conn *c, uint32_t request_id, ObjOut *out) {
+        WireListBuf *batch = &out->batch;
         WireList l;
         WireMsg m;
         int r;
@@ -93,24 +102,110 @@ static int batch_flush(Conn *c, uint32_t request_id, WireListBuf *batch) {
         return r;
 }
 
-/* Adds an object to the batch, flushing first when the frame would overflow. */
-static lwmi_status batch_add(Conn *c, uint32_t request_id, WireListBuf *batch,
-                             const lwmi_object *o) {
+/**
+ * obj_out_deinit() - drop the batch and the classes of an ObjOut.
+ * @out: the objects
+ */
+void obj_out_deinit(ObjOut *out) {
+        wire_list_buf_deinit(&out->batch);
+        for (size_t i = 0; i < out->n_classes; i++)
+                lwmi_object_unref(out->classes[i]);
+        free(out->classes);
+        *out = (ObjOut) OBJ_OUT_INIT;
+}
+
+/*
+ * Whether the client has @cls for this request id. A class object is compared
+ * by identity first (instances of one provider class share it), then by name
+ * and content, so that the same class from another cache entry is not sent
+ * again; a changed class of the same name is sent again and replaces it.
+ */
+static bool obj_out_has_class(ObjOut *out, const lwmi_object *cls, size_t *ret_same_name) {
+        *ret_same_name = SIZE_MAX;
+        for (size_t i = 0; i < out->n_classes; i++) {
+                if (out->classes[i] == cls)
+                        return true;
+                if (strcmp(out->classes[i]->name, cls->name) != 0)
+                        continue;
+                *ret_same_name = i;
+                if (cim_object_equal(out->classes[i], cls)) {
+                        lwmi_object_unref(out->classes[i]);
+                        out->classes[i] = lwmi_object_ref((lwmi_object *) cls);
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* Sends CLASSES with @cls before any instance that needs it. */
+static lwmi_status obj_out_send_class(Conn *c, uint32_t request_id, ObjOut *out,
+                                      const lwmi_object *cls) {
+        _cleanup_(wire_list_buf_deinitp) WireListBuf l = WIRE_LIST_BUF_INIT;
         _cleanup_strbuf_ StrBuf s = STRBUF_INIT;
-        uint32_t max = c ? c->out.max_frame - FRAME_SLACK : WIRE_FRAME_MAX_DEFAULT;
+        size_t same;
+        WireList list;
+        WireMsg m;
+
+        if (obj_out_has_class(out, cls, &same))
+                return 0;
+        if (same == SIZE_MAX && GROW(out->classes, out->alloc_classes, out->n_classes + 1) < 0)
+                return WBEM(OUT_OF_MEMORY);
+        if (cim_object_encode(cls, &s) < 0 || s.oom || wire_list_buf_add_bytes(&l, s.s, s.len) < 0)
+                return WBEM(OUT_OF_MEMORY);
+        if (s.len + 4 > c->out.max_frame - FRAME_SLACK)
+                return WBEM(TOO_MUCH_DATA);
+        /* instances of the previous definition must reach the client first */
+        obj_out_flush(c, request_id, out);
+        list = wire_list_buf_get(&l);
+        if (wire_msg_build(&m, WIRE_MSG_CLASSES, request_id, &list) < 0 || conn_send(c, &m) < 0)
+                return WBEM(OUT_OF_MEMORY);
+        if (same != SIZE_MAX) {
+                lwmi_object_unref(out->classes[same]);
+                out->classes[same] = lwmi_object_ref((lwmi_object *) cls);
+        } else {
+                out->classes[out->n_classes++] = lwmi_object_ref((lwmi_object *) cls);
+        }
+        return 0;
+}
+
+/**
+ * obj_out_add() - add an object for the client, flushing when a frame is
+ * full. An instance goes out as class name + values, after a CLASSES with its
+ * class the first time; a class goes out whole.
+ * @c: the client (NULL or dead: nothing is sent)
+ * @request_id: the request id
+ * @out: the objects of that request id
+ * @o: the object
+ *
+ * Return: 0 or a WBEM status.
+ */
+lwmi_status obj_out_add(Conn *c, uint32_t request_id, ObjOut *out, const lwmi_object *o) {
+        _cleanup_strbuf_ StrBuf s = STRBUF_INIT;
+        uint32_t max;
+        lwmi_status st;
+        int r;
 
         if (!c || c->dead)
                 return 0;
-        if (cim_object_encode_full(o, &s) < 0 || s.oom)
+        max = c->out.max_frame - FRAME_SLACK;
+        if (o->genus == CIM_GENUS_INSTANCE && o->cls) {
+                st = obj_out_send_class(c, request_id, out, o->cls);
+                if (st != 0)
+                        return st;
+                r = cim_object_encode(o, &s);
+        } else {
+                r = cim_object_encode_full(o, &s);
+        }
+        if (r < 0 || s.oom)
                 return WBEM(OUT_OF_MEMORY);
         if (s.len + 4 > max)
                 return WBEM(TOO_MUCH_DATA);
-        if (batch->buf.len + s.len + 4 > max)
-                batch_flush(c, request_id, batch);
-        if (wire_list_buf_add_bytes(batch, s.s, s.len) < 0)
+        if (out->batch.buf.len + s.len + 4 > max)
+                obj_out_flush(c, request_id, out);
+        if (wire_list_buf_add_bytes(&out->batch, s.s, s.len) < 0)
                 return WBEM(OUT_OF_MEMORY);
-        if (batch->buf.len >= batch_limit(c))
-                batch_flush(c, request_id, batch);
+        if (out->batch.buf.len >= batch_limit(c))
+                obj_out_flush(c, request_id, out);
         return 0;
 }
 
@@ -155,7 +250,7 @@ static Request *request_new(Conn *client, RequestKind kind, uint32_t request_id,
                           .client = client,
                           .request_id = request_id,
                           .ns = strdup(ns),
-                          .batch = WIRE_LIST_BUF_INIT };
+                          .out = OBJ_OUT_INIT };
         if (!req->ns) {
                 free(req);
                 return NULL;
@@ -176,7 +271,7 @@ static void request_free(Request *req) {
                 }
         if (req->client)
                 req->client->n_requests--;
-        wire_list_buf_deinit(&req->batch);
+        obj_out_deinit(&req->out);
         wql_query_free(req->query);
         block_layout_free(req->out_layout);
         block_layout_free(req->layout);
@@ -214,7 +309,7 @@ static void request_maybe_finish(Request *req) {
                 if (req->poll)
                         events_poll_done(req->poll, req->poll_objs, req->n_poll_objs, req->status);
         } else if (req->client && !req->client->dead) {
-                batch_flush(req->client, req->request_id, &req->batch);
+                obj_out_flush(req->client, req->request_id, &req->out);
                 conn_send_status(req->client, req->request_id, req->status, "%s",
                                  req->message
                                          ? req->message
@@ -253,6 +348,10 @@ static int call_send(Call *call) {
                                    call->buffer_size, (unsigned) uid, (unsigned) gid,
                                    (unsigned) pid);
                 break;
+        case WIRE_MSG_QUERY_ALL_DATA:
+                r = wire_msg_build(&m, call->type, call->id, &call->guid, call->buffer_size,
+                                   (unsigned) uid, (unsigned) gid, (unsigned) pid);
+                break;
         case WIRE_MSG_SET_INSTANCE:
                 r = wire_msg_build(&m, call->type, call->id, &call->guid, call->instance_id,
                                    call->data, call->size, (unsigned) uid, (unsigned) gid,
@@ -276,7 +375,10 @@ static int call_send(Call *call) {
         return conn_send(call->provider, &m);
 }
 
-/* Starts a call for instance @index of @p on behalf of @req. */
+/* The index of call_start() for QUERY_ALL_DATA: every instance. */
+#define CALL_ALL SIZE_MAX
+
+/* Starts a call for instance @index (or CALL_ALL) of @p on behalf of @req. */
 static int call_start(Request *req, Provider *p, size_t index, uint16_t type, uint32_t item_id,
                       const void *data, size_t size, uint32_t buffer_size) {
         Broker *b = req->broker;
@@ -294,8 +396,9 @@ static int call_start(Request *req, Provider *p, size_t index, uint16_t type, ui
                         .provider = p->conn,
                         .type = type,
                         .guid = p->guid,
-                        .instance_id = p->instances[index].id,
-                        .instance_name = instance_name(p, index),
+                        .instance_id = index == CALL_ALL ? 0 : p->instances[index].id,
+                        .instance_name = index == CALL_ALL ? strdup("all instances")
+                                                           : instance_name(p, index),
                         .class_name = p->class_name ? strdup(p->class_name) : NULL,
                         .item_id = item_id,
                         .buffer_size = buffer_size };
@@ -313,7 +416,8 @@ static int call_start(Request *req, Provider *p, size_t index, uint16_t type, ui
                 call->size = size;
         }
         /* Collection on before the first QUERY_INSTANCE of an Expensive block. */
-        if (type == WIRE_MSG_QUERY_INSTANCE && events_collect_call_start(p)) {
+        if ((type == WIRE_MSG_QUERY_INSTANCE || type == WIRE_MSG_QUERY_ALL_DATA) &&
+            events_collect_call_start(p)) {
                 call->collect = true;
                 if (pconn->dead) {
                         call_free(call);
@@ -380,12 +484,13 @@ static int request_layout(Request *req, const char *class_name, char **ret_msg) 
         return 0;
 }
 
-static lwmi_status instance_decode(Request *req, const Call *call, const void *data, size_t size,
-                                   lwmi_object **ret, char **ret_msg) {
+static lwmi_status instance_decode(Request *req, const char *class_name, const char *inst_name,
+                                   const void *data, size_t size, lwmi_object **ret,
+                                   char **ret_msg) {
         _cleanup_(lwmi_object_unrefp) lwmi_object *inst = NULL;
         int r;
 
-        r = request_layout(req, call->class_name, ret_msg);
+        r = request_layout(req, class_name, ret_msg);
         if (r < 0)
                 return WBEM(INVALID_CLASS);
         r = lwmi_class_spawn_instance(req->layout_cls, &inst);
@@ -393,13 +498,13 @@ static lwmi_status instance_decode(Request *req, const Call *call, const void *d
                 return WBEM(OUT_OF_MEMORY);
         r = block_decode(req->layout, data, size, inst);
         if (r < 0) {
-                if (ret_msg && asprintf(ret_msg, "provider data does not match class %s",
-                                        call->class_name) < 0)
+                if (ret_msg &&
+                    asprintf(ret_msg, "provider data does not match class %s", class_name) < 0)
                         *ret_msg = NULL;
                 return WBEM(PROVIDER_FAILURE);
         }
         if (lwmi_object_find_property(inst, "InstanceName") >= 0)
-                lwmi_object_set_string(inst, "InstanceName", call->instance_name);
+                lwmi_object_set_string(inst, "InstanceName", inst_name);
         if (lwmi_object_find_property(inst, "Active") >= 0)
                 lwmi_object_set_bool(inst, "Active", true);
         lwmi_object_set_namespace(inst, NULL, NS_WMI);
@@ -424,8 +529,8 @@ static void query_apply_select(const WqlQuery *q, lwmi_object *o) {
 }
 
 /* Adds an instance to a query's result when it matches the WHERE. */
-static lwmi_status query_emit(Conn *c, uint32_t request_id, WireListBuf *batch, const WqlQuery *q,
-                              lwmi_object *o) {
+static lwmi_status query_emit(Request *req, lwmi_object *o) {
+        const WqlQuery *q = req->query;
         _cleanup_(wql_error_deinitp) WqlError err = WQL_ERROR_INIT;
         bool match = false;
         int r;
@@ -436,13 +541,40 @@ static lwmi_status query_emit(Conn *c, uint32_t request_id, WireListBuf *batch, 
         if (!match)
                 return 0;
         query_apply_select(q, o);
-        return batch_add(c, request_id, batch, o);
+        return obj_out_add(req->client, req->request_id, &req->out, o);
+}
+
+/* One instance read from a provider: into the query's result, the poll's snapshot or a GET. */
+static void instance_deliver(Request *req, const char *class_name, const char *inst_name,
+                             const void *data, size_t size) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *o = NULL;
+        _cleanup_free_ char *msg = NULL;
+        lwmi_status st;
+
+        st = instance_decode(req, class_name, inst_name, data, size, &o, &msg);
+        if (st == 0) {
+                switch (req->kind) {
+                case REQUEST_QUERY:
+                        st = query_emit(req, o);
+                        break;
+                case REQUEST_POLL:
+                        if (GROW(req->poll_objs, req->alloc_poll_objs, req->n_poll_objs + 1) < 0)
+                                st = WBEM(OUT_OF_MEMORY);
+                        else
+                                req->poll_objs[req->n_poll_objs++] = TAKE_PTR(o);
+                        break;
+                default:
+                        st = obj_out_add(req->client, req->request_id, &req->out, o);
+                        break;
+                }
+        }
+        if (st != 0)
+                request_fail(req, st, "%s", msg ? msg : lwmi_status_message(st));
 }
 
 static void call_done(Broker *b, Call *call, lwmi_status status, const void *data, size_t size) {
         Request *req = call->request;
         _cleanup_(lwmi_object_unrefp) lwmi_object *o = NULL;
-        _cleanup_free_ char *msg = NULL;
         lwmi_status st = status;
 
         if (call->collect)
@@ -458,25 +590,13 @@ static void call_done(Broker *b, Call *call, lwmi_status status, const void *dat
                         request_fail(req, st, NULL);
                 goto out;
         }
+        if (call->type == WIRE_MSG_QUERY_ALL_DATA)
+                goto out; /* its instances came with its ALL_DATA frames */
         switch (req->kind) {
         case REQUEST_QUERY:
         case REQUEST_GET:
-                st = instance_decode(req, call, data, size, &o, &msg);
-                if (st == 0 && req->kind == REQUEST_QUERY)
-                        st = query_emit(req->client, req->request_id, &req->batch, req->query, o);
-                else if (st == 0)
-                        st = batch_add(req->client, req->request_id, &req->batch, o);
-                if (st != 0)
-                        request_fail(req, st, "%s", msg ? msg : lwmi_status_message(st));
-                break;
         case REQUEST_POLL:
-                st = instance_decode(req, call, data, size, &o, &msg);
-                if (st == 0 && GROW(req->poll_objs, req->alloc_poll_objs, req->n_poll_objs + 1) < 0)
-                        st = WBEM(OUT_OF_MEMORY);
-                if (st == 0)
-                        req->poll_objs[req->n_poll_objs++] = TAKE_PTR(o);
-                if (st != 0)
-                        request_fail(req, st, "%s", msg ? msg : lwmi_status_message(st));
+                instance_deliver(req, call->class_name, call->instance_name, data, size);
                 break;
         case REQUEST_SET:
                 break;
@@ -490,7 +610,7 @@ static void call_done(Broker *b, Call *call, lwmi_status status, const void *dat
                                      "method output does not match the out parameters");
                         break;
                 }
-                st = batch_add(req->client, req->request_id, &req->batch, o);
+                st = obj_out_add(req->client, req->request_id, &req->out, o);
                 if (st != 0)
                         request_fail(req, st, NULL);
                 break;
@@ -519,7 +639,7 @@ void dispatch_call_timeout(Broker *b, Call *call) {
 
 static int client_get_class(Conn *c, const WireMsg *m) {
         _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
-        WireListBuf batch = WIRE_LIST_BUF_INIT;
+        _cleanup_(obj_out_deinit) ObjOut batch = OBJ_OUT_INIT;
         const char *ns, *name;
         lwmi_status st;
         int r;
@@ -530,13 +650,13 @@ static int client_get_class(Conn *c, const WireMsg *m) {
                 return conn_send_status(c, m->request_id,
                                         r == -ENOENT ? WBEM(NOT_FOUND) : status_from_errno(r),
                                         "class %s in %s: %s", name, ns, strerror(-r));
-        st = batch_add(c, m->request_id, &batch, cls);
-        batch_flush(c, m->request_id, &batch);
+        st = obj_out_add(c, m->request_id, &batch, cls);
+        obj_out_flush(c, m->request_id, &batch);
         return conn_send_status(c, m->request_id, st, NULL);
 }
 
 static int client_enum_classes(Conn *c, const WireMsg *m) {
-        WireListBuf batch = WIRE_LIST_BUF_INIT;
+        _cleanup_(obj_out_deinit) ObjOut batch = OBJ_OUT_INIT;
         lwmi_object **classes = NULL;
         const char *ns, *super;
         size_t n = 0;
@@ -551,10 +671,9 @@ static int client_enum_classes(Conn *c, const WireMsg *m) {
                                         r == -ENOENT ? WBEM(INVALID_CLASS) : status_from_errno(r),
                                         NULL);
         for (size_t i = 0; i < n && st == 0; i++)
-                st = batch_add(c, m->request_id, &batch, classes[i]);
+                st = obj_out_add(c, m->request_id, &batch, classes[i]);
         repo_free_objects(classes, n);
-        batch_flush(c, m->request_id, &batch);
-        wire_list_buf_deinit(&batch);
+        obj_out_flush(c, m->request_id, &batch);
         return conn_send_status(c, m->request_id, st, NULL);
 }
 
@@ -605,18 +724,16 @@ static int client_exec_query(Conn *c, const WireMsg *m) {
                 Provider *p = wmi ? provider_find_class(b, name) : NULL;
 
                 if (p) {
-                        for (size_t j = 0; j < p->n_instances; j++) {
-                                r = call_start(req, p, j, WIRE_MSG_QUERY_INSTANCE, 0, NULL, 0,
-                                               MAX(p->min_size, 64u));
-                                if (r < 0) {
-                                        /* @p may be gone: stop using it. */
-                                        request_fail(req,
-                                                     r == -EBUSY ? WBEM(SERVER_TOO_BUSY)
-                                                                 : WBEM(PROVIDER_FAILURE),
-                                                     NULL);
-                                        break;
-                                }
-                        }
+                        /* One QUERY_ALL_DATA per provider, as WMI's IRP_MN_QUERY_ALL_DATA. */
+                        r = p->n_instances == 0
+                                    ? 0
+                                    : call_start(req, p, CALL_ALL, WIRE_MSG_QUERY_ALL_DATA, 0, NULL,
+                                                 0, MAX(p->min_size, 64u));
+                        if (r < 0)
+                                request_fail(req,
+                                             r == -EBUSY ? WBEM(SERVER_TOO_BUSY)
+                                                         : WBEM(PROVIDER_FAILURE),
+                                             NULL);
                 } else {
                         lwmi_object **insts = NULL;
                         size_t n = 0;
@@ -631,7 +748,7 @@ static int client_exec_query(Conn *c, const WireMsg *m) {
                                         request_fail(req, WBEM(OUT_OF_MEMORY), NULL);
                                         break;
                                 }
-                                st = query_emit(c, m->request_id, &req->batch, req->query, o);
+                                st = query_emit(req, o);
                                 if (st != 0)
                                         request_fail(req, st, NULL);
                         }
@@ -675,12 +792,10 @@ int dispatch_poll_start(Subscription *s) {
                 const lwmi_object *k = i == 0 ? cls : classes[i - 1];
                 Provider *p = provider_find_class(b, lwmi_object_get_class_name(k));
 
-                for (size_t j = 0; p && j < p->n_instances; j++)
-                        if (call_start(req, p, j, WIRE_MSG_QUERY_INSTANCE, 0, NULL, 0,
-                                       MAX(p->min_size, 64u)) < 0) {
-                                request_fail(req, WBEM(PROVIDER_FAILURE), NULL);
-                                break;
-                        }
+                if (p && p->n_instances > 0 &&
+                    call_start(req, p, CALL_ALL, WIRE_MSG_QUERY_ALL_DATA, 0, NULL, 0,
+                               MAX(p->min_size, 64u)) < 0)
+                        request_fail(req, WBEM(PROVIDER_FAILURE), NULL);
         }
         repo_free_objects(classes, n_classes);
         req->n_calls--;
@@ -726,7 +841,7 @@ static int client_get_object(Conn *c, const WireMsg *m) {
         Broker *b = c->broker;
         _cleanup_(lwmi_path_freep) lwmi_path *path = NULL;
         _cleanup_(lwmi_object_unrefp) lwmi_object *o = NULL;
-        WireListBuf batch = WIRE_LIST_BUF_INIT;
+        _cleanup_(obj_out_deinit) ObjOut batch = OBJ_OUT_INIT;
         const char *ns, *text;
         Provider *p;
         size_t index = 0;
@@ -757,9 +872,8 @@ static int client_get_object(Conn *c, const WireMsg *m) {
                 r = repo_get_instance(b->repo, ns, text, &o);
         if (r < 0)
                 return conn_send_status(c, m->request_id, status_from_errno(r), "%s", text);
-        st = batch_add(c, m->request_id, &batch, o);
-        batch_flush(c, m->request_id, &batch);
-        wire_list_buf_deinit(&batch);
+        st = obj_out_add(c, m->request_id, &batch, o);
+        obj_out_flush(c, m->request_id, &batch);
         return conn_send_status(c, m->request_id, st, NULL);
 }
 
@@ -1026,7 +1140,7 @@ static int client_cancel(Conn *c, const WireMsg *m) {
         for (Request *req = c->broker->requests; req; req = req->next)
                 if (req->client == c && req->request_id == target && req->kind != REQUEST_POLL) {
                         /* Orphan it: its calls end on their own, their results are dropped. */
-                        batch_flush(NULL, 0, &req->batch);
+                        obj_out_flush(NULL, 0, &req->out);
                         conn_send_status(c, target, WBEM(CALL_CANCELLED), NULL);
                         c->n_requests--;
                         req->client = NULL;
@@ -1119,6 +1233,89 @@ static int provider_reply(Conn *c, const WireMsg *m) {
         return 0;
 }
 
+/*
+ * ALL_DATA: answers of a QUERY_ALL_DATA, some instances per frame; the final
+ * frame ends the call. An instance that needs a larger buffer gets its own
+ * QUERY_INSTANCE with that size (the usual retry), one that failed fails the
+ * request (after the others), one the broker no longer knows is skipped.
+ */
+static int provider_all_data(Conn *c, const WireMsg *m) {
+        Broker *b = c->broker;
+        uint32_t id, status, needed;
+        const void *data;
+        size_t size, hint = 0;
+        uint8_t final;
+        WireList l;
+        Provider *p;
+        Request *req;
+        Call *call;
+        int r;
+
+        wire_msg_read(m, &final, &l);
+        call = call_find(b, c, m->request_id);
+        if (!call || call->type != WIRE_MSG_QUERY_ALL_DATA) {
+                log_debug("provider %s: data for unknown or expired call %u", c->name,
+                          m->request_id);
+                return 0;
+        }
+        req = call->request;
+        p = provider_find(b, &call->guid);
+        if (p && p->conn != c)
+                p = NULL;
+        while ((r = wire_list_next_data(&l, &id, &status, &needed, &data, &size)) > 0) {
+                size_t index = SIZE_MAX;
+                _cleanup_free_ char *name = NULL;
+
+                /* answers come in registration order: look from the previous one on */
+                for (size_t k = 0; p && k < p->n_instances; k++) {
+                        size_t j = (hint + k) % p->n_instances;
+
+                        if (p->instances[j].id == id) {
+                                index = j;
+                                break;
+                        }
+                }
+                if (index == SIZE_MAX)
+                        continue; /* deregistered meanwhile */
+                hint = index + 1;
+                if (status == WBEM(BUFFER_TOO_SMALL)) {
+                        if (needed <= call->buffer_size || needed > c->in.max_frame - FRAME_SLACK) {
+                                log_warn("provider %s: bad buffer size request %u (had %u)",
+                                         c->name, needed, call->buffer_size);
+                                request_fail(req, WBEM(PROVIDER_FAILURE), NULL);
+                        } else if (call_start(req, p, index, WIRE_MSG_QUERY_INSTANCE, 0, NULL, 0,
+                                              needed) < 0) {
+                                request_fail(req, WBEM(PROVIDER_FAILURE), NULL);
+                                break; /* the connection is closing */
+                        }
+                        continue;
+                }
+                if (status == 0 && size > call->buffer_size) {
+                        log_warn("provider %s: reply of %zu bytes exceeds the buffer of %u",
+                                 c->name, size, call->buffer_size);
+                        status = WBEM(PROVIDER_FAILURE);
+                }
+                if (status != 0) {
+                        request_fail(req, status, NULL);
+                        continue;
+                }
+                name = instance_name(p, index);
+                if (!name) {
+                        request_fail(req, WBEM(OUT_OF_MEMORY), NULL);
+                        continue;
+                }
+                instance_deliver(req, call->class_name, name, data, size);
+        }
+        if (r < 0)
+                return -EBADMSG;
+        call_unlink(b, call);
+        if (final)
+                call_done(b, call, 0, NULL, 0);
+        else
+                call_link(b, call); /* progress: a fresh deadline */
+        return 0;
+}
+
 static int dispatch_provider(Conn *c, const WireMsg *m) {
         switch (m->type) {
         case WIRE_MSG_DEVICE_REGISTER:
@@ -1131,6 +1328,8 @@ static int dispatch_provider(Conn *c, const WireMsg *m) {
                 return provider_instance_deregister(c, m);
         case WIRE_MSG_REPLY:
                 return provider_reply(c, m);
+        case WIRE_MSG_ALL_DATA:
+                return provider_all_data(c, m);
         case WIRE_MSG_FIRE_EVENT:
         case WIRE_MSG_FIRE_EVENTS:
                 return events_fire(c, m);

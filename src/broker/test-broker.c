@@ -71,6 +71,13 @@ typedef struct Peer {
         int fd;
         WireReader in;
         WireWriter out;
+        /* provider peers: the instance registered per GUID (the tests register one each) */
+        lwmi_guid guids[8];
+        uint32_t instance_ids[8];
+        size_t n_guids;
+        /* the QUERY_ALL_DATA requests not answered yet, with their GUID's instance */
+        uint32_t all_rids[8], all_instance[8];
+        size_t n_all;
 } Peer;
 
 static void broker_start_args(Broker *b, const char *timeout, const char *admin_group,
@@ -156,6 +163,13 @@ static void broker_stop(Broker *b) {
 }
 
 static void peer_send(Peer *p, const WireMsg *m) {
+        if (m->type == WIRE_MSG_INSTANCE_REGISTER && p->n_guids < ELEMENTSOF(p->guids)) {
+                const char *name;
+
+                ASSERT_OK(wire_msg_read(m, &p->guids[p->n_guids], &p->instance_ids[p->n_guids],
+                                        &name));
+                p->n_guids++;
+        }
         ASSERT_OK(wire_writer_append(&p->out, m));
         while (wire_writer_pending(&p->out) > 0) {
                 ssize_t n = send(p->fd, wire_writer_data(&p->out), wire_writer_pending(&p->out),
@@ -197,25 +211,74 @@ static void peer_expect(Peer *p, uint16_t type, WireMsg *ret) {
                           wire_msg_type_to_string(ret->type));
 }
 
-/* Reads the STATUS of @rid, counting OBJECTS before it; returns the status. */
+/* The classes of CLASSES messages, for decoding the instances that follow. */
+typedef struct SeenClasses {
+        lwmi_object *cls[16];
+        size_t n;
+} SeenClasses;
+
+static lwmi_object *seen_lookup(void *userdata, const char *name) {
+        SeenClasses *seen = userdata;
+
+        for (size_t i = seen->n; i-- > 0;)
+                if (strcmp(lwmi_object_get_class_name(seen->cls[i]), name) == 0)
+                        return lwmi_object_ref(seen->cls[i]);
+        return NULL;
+}
+
+static void seen_add(SeenClasses *seen, WireList *l) {
+        const void *data;
+        size_t size;
+
+        while (wire_list_next_bytes(l, &data, &size) > 0) {
+                ASSERT_TRUE(seen->n < ELEMENTSOF(seen->cls));
+                ASSERT_OK(cim_object_decode(data, size, NULL, NULL, &seen->cls[seen->n]));
+                ASSERT_TRUE(lwmi_object_is_class(seen->cls[seen->n]));
+                seen->n++;
+        }
+}
+
+static void seen_clear(SeenClasses *seen) {
+        for (size_t i = 0; i < seen->n; i++)
+                lwmi_object_unref(seen->cls[i]);
+        seen->n = 0;
+}
+
+/*
+ * Reads the STATUS of @rid, counting OBJECTS before it (and checking that
+ * each decodes, instances with the classes of the CLASSES before them);
+ * returns the status.
+ */
 static uint32_t peer_status(Peer *p, uint32_t rid, size_t *ret_n_objects, lwmi_object **ret_first) {
+        SeenClasses seen = { .n = 0 };
         size_t n_objects = 0;
         WireMsg m;
 
         for (;;) {
                 ASSERT_EQ(peer_recv(p, &m, 30000), 1);
                 ASSERT_EQ(m.request_id, rid);
-                if (m.type == WIRE_MSG_OBJECTS) {
+                if (m.type == WIRE_MSG_CLASSES) {
                         WireList l;
 
                         ASSERT_OK(wire_msg_read(&m, &l));
-                        n_objects += l.count;
-                        if (ret_first && !*ret_first && l.count > 0) {
-                                const void *data;
-                                size_t size;
+                        seen_add(&seen, &l);
+                        continue;
+                }
+                if (m.type == WIRE_MSG_OBJECTS) {
+                        WireList l;
+                        const void *data;
+                        size_t size;
 
-                                ASSERT_EQ(wire_list_next_bytes(&l, &data, &size), 1);
-                                ASSERT_OK(cim_object_decode(data, size, NULL, NULL, ret_first));
+                        ASSERT_OK(wire_msg_read(&m, &l));
+                        n_objects += l.count;
+                        while (wire_list_next_bytes(&l, &data, &size) > 0) {
+                                lwmi_object *o = NULL;
+
+                                ASSERT_OK(cim_object_decode(data, size, seen_lookup, &seen, &o));
+                                if (ret_first && !*ret_first)
+                                        *ret_first = o;
+                                else
+                                        lwmi_object_unref(o);
                         }
                         continue;
                 }
@@ -228,6 +291,7 @@ static uint32_t peer_status(Peer *p, uint32_t rid, size_t *ret_n_objects, lwmi_o
                                 fprintf(stderr, "status 0x%08x: %s\n", status, msg);
                         if (ret_n_objects)
                                 *ret_n_objects = n_objects;
+                        seen_clear(&seen);
                         return status;
                 }
                 TEST_FAIL("unexpected %s", wire_msg_type_to_string(m.type));
@@ -291,14 +355,30 @@ static uint32_t provider_setup(Peer *prov, const char *device, const char *guid_
         return 0;
 }
 
-/* Receives one QUERY_INSTANCE; returns its request id and buffer size. */
+/*
+ * Receives one QUERY_INSTANCE, or a QUERY_ALL_DATA (queries and polls), which
+ * provider_reply() then answers with one ALL_DATA entry for the GUID's
+ * instance; returns its request id and buffer size.
+ */
 static uint32_t provider_expect_query(Peer *prov, uint32_t *ret_buffer_size) {
-        uint32_t id, size, uid, gid, pid;
+        uint32_t id = 0, size, uid, gid, pid;
         lwmi_guid guid;
         WireMsg m;
 
-        peer_expect(prov, WIRE_MSG_QUERY_INSTANCE, &m);
-        ASSERT_OK(wire_msg_read(&m, &guid, &id, &size, &uid, &gid, &pid));
+        ASSERT_EQ(peer_recv(prov, &m, 30000), 1);
+        if (m.type == WIRE_MSG_QUERY_ALL_DATA) {
+                ASSERT_OK(wire_msg_read(&m, &guid, &size, &uid, &gid, &pid));
+                for (size_t k = 0; k < prov->n_guids; k++)
+                        if (lwmi_guid_equal(&prov->guids[k], &guid))
+                                id = prov->instance_ids[k];
+                ASSERT_TRUE(prov->n_all < ELEMENTSOF(prov->all_rids));
+                prov->all_rids[prov->n_all] = m.request_id;
+                prov->all_instance[prov->n_all++] = id;
+        } else {
+                if (m.type != WIRE_MSG_QUERY_INSTANCE)
+                        TEST_FAIL("expected a query, got %s", wire_msg_type_to_string(m.type));
+                ASSERT_OK(wire_msg_read(&m, &guid, &id, &size, &uid, &gid, &pid));
+        }
         ASSERT_EQ(uid, (uint32_t) getuid());
         ASSERT_EQ(pid, (uint32_t) getpid());
         if (ret_buffer_size)
@@ -310,6 +390,20 @@ static void provider_reply(Peer *prov, uint32_t rid, uint32_t status, uint32_t s
                            const void *data, size_t size) {
         WireMsg m;
 
+        for (size_t k = 0; k < prov->n_all; k++)
+                if (prov->all_rids[k] == rid) {
+                        _cleanup_(wire_list_buf_deinitp) WireListBuf l = WIRE_LIST_BUF_INIT;
+                        WireList list;
+
+                        ASSERT_OK(wire_list_buf_add_data(&l, prov->all_instance[k], status,
+                                                         size_needed, data, size));
+                        list = wire_list_buf_get(&l);
+                        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_ALL_DATA, rid, 1u, &list));
+                        peer_send(prov, &m);
+                        prov->all_rids[k] = prov->all_rids[--prov->n_all];
+                        prov->all_instance[k] = prov->all_instance[prov->n_all];
+                        return;
+                }
         ASSERT_OK(wire_msg_build(&m, WIRE_MSG_REPLY, rid, status, size_needed, data, size));
         peer_send(prov, &m);
 }

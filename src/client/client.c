@@ -53,6 +53,8 @@ struct lwmi_call {
         bool done;     /* set_status() ran (or would have, without a sink) */
         lwmi_sink sink;
         void *userdata;
+        lwmi_object **classes; /* from CLASSES: the classes of the instances that follow */
+        size_t n_classes, alloc_classes;
         lwmi_call *prev, *next;
 };
 
@@ -191,6 +193,7 @@ static void call_free(lwmi_call *call) {
         }
         if (call->sink.destroy)
                 call->sink.destroy(call->userdata);
+        lwmi_objects_free(call->classes, call->n_classes);
         free(call);
 }
 
@@ -311,11 +314,22 @@ static int client_read(lwmi_client *c) {
         return n > INT32_MAX ? INT32_MAX : (int) n;
 }
 
+/* The decoder's class lookup: the classes the broker sent for this call. */
+static lwmi_object *call_class_lookup(void *userdata, const char *class_name) {
+        lwmi_call *call = userdata;
+
+        for (size_t i = 0; i < call->n_classes; i++)
+                if (strcmp(call->classes[i]->name, class_name) == 0)
+                        return lwmi_object_ref(call->classes[i]);
+        return NULL;
+}
+
 /*
- * Decodes the objects of an OBJECTS or EVENTS list. Instances come with their
- * class inline (cim_object_encode_full()), so no lookup is needed.
+ * Decodes the objects of an OBJECTS or EVENTS list. Instances come as class
+ * name + values, their class from an earlier CLASSES of the same call, or
+ * with their class inline (cim_object_encode_full()).
  */
-static int decode_objects(WireList *l, lwmi_object ***ret, size_t *ret_n) {
+static int decode_objects(lwmi_call *call, WireList *l, lwmi_object ***ret, size_t *ret_n) {
         size_t n = 0, count = l->count; /* iterating consumes the list */
         lwmi_object **objs;
         int r = 0;
@@ -330,7 +344,7 @@ static int decode_objects(WireList *l, lwmi_object ***ret, size_t *ret_n) {
                 r = wire_list_next_bytes(l, &data, &size);
                 if (r < 0)
                         break;
-                r = cim_object_decode(data, size, NULL, NULL, &objs[n]);
+                r = cim_object_decode(data, size, call_class_lookup, call, &objs[n]);
                 if (r < 0)
                         break;
                 n++;
@@ -344,12 +358,47 @@ static int decode_objects(WireList *l, lwmi_object ***ret, size_t *ret_n) {
         return 0;
 }
 
+/* CLASSES: keep each class for the instances that follow; one of the same name is replaced. */
+static int dispatch_classes(lwmi_call *call, WireList *l) {
+        lwmi_object **objs = NULL;
+        size_t n = 0, j;
+        int r;
+
+        r = decode_objects(call, l, &objs, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                lwmi_object *cls = objs[i];
+
+                objs[i] = NULL;
+                if (cls->genus != CIM_GENUS_CLASS) {
+                        lwmi_object_unref(cls);
+                        r = -EBADMSG;
+                        continue;
+                }
+                for (j = 0; j < call->n_classes; j++)
+                        if (strcmp(call->classes[j]->name, cls->name) == 0)
+                                break;
+                if (j < call->n_classes) {
+                        lwmi_object_unref(call->classes[j]);
+                        call->classes[j] = cls;
+                } else if (GROW(call->classes, call->alloc_classes, call->n_classes + 1) < 0) {
+                        lwmi_object_unref(cls);
+                        r = -ENOMEM;
+                } else {
+                        call->classes[call->n_classes++] = cls;
+                }
+        }
+        free(objs);
+        return r;
+}
+
 static void dispatch_objects(lwmi_call *call, WireList *l) {
         lwmi_object **objs = NULL;
         size_t n = 0;
         int r;
 
-        r = decode_objects(l, &objs, &n);
+        r = decode_objects(call, l, &objs, &n);
         if (r < 0) {
                 /* The broker sent what we cannot read: end the call, stop the broker's side. */
                 (void) call_send_cancel(call);
@@ -379,7 +428,8 @@ static int client_dispatch(lwmi_client *c, const WireFrame *f) {
         r = wire_msg_decode_frame(f, &m);
         if (r < 0)
                 return -EPROTO;
-        if (m.type != WIRE_MSG_OBJECTS && m.type != WIRE_MSG_EVENTS && m.type != WIRE_MSG_STATUS)
+        if (m.type != WIRE_MSG_OBJECTS && m.type != WIRE_MSG_EVENTS && m.type != WIRE_MSG_CLASSES &&
+            m.type != WIRE_MSG_STATUS)
                 return -EPROTO; /* nothing else may come from the broker after the handshake */
         call = client_find(c, m.request_id);
         if (!call)
@@ -395,6 +445,18 @@ static int client_dispatch(lwmi_client *c, const WireFrame *f) {
                 if (wire_msg_read(&m, &sub_id, &l) < 0)
                         return -EPROTO;
                 dispatch_objects(call, &l);
+                break;
+        case WIRE_MSG_CLASSES:
+                if (wire_msg_read(&m, &l) < 0)
+                        return -EPROTO;
+                r = dispatch_classes(call, &l);
+                if (r < 0) {
+                        (void) call_send_cancel(call);
+                        call_complete(call,
+                                      r == -ENOMEM ? (lwmi_status) LWMI_WBEM_E_OUT_OF_MEMORY
+                                                   : (lwmi_status) LWMI_WBEM_E_INVALID_STREAM,
+                                      "cannot decode a class sent by the broker");
+                }
                 break;
         default:
                 if (wire_msg_read(&m, &status, &message) < 0)

@@ -633,7 +633,13 @@ static int object_copy_identity(lwmi_object *o, const lwmi_object *src) {
         return derivation_copy(o, NULL, src->derivation, src->n_derivation);
 }
 
-static int object_copy_props(lwmi_object *o, const lwmi_object *src) {
+/*
+ * Copies the properties of @src into @o. @with_quals false (a new instance):
+ * without their qualifiers, which stay in the class; lwmi_object_get_qualifier()
+ * looks there for an instance, and an instance's own qualifiers are only
+ * those set on it.
+ */
+static int object_copy_props(lwmi_object *o, const lwmi_object *src, bool with_quals) {
         int r;
 
         if (src->n_props == 0)
@@ -643,7 +649,14 @@ static int object_copy_props(lwmi_object *o, const lwmi_object *src) {
                 return -ENOMEM;
         o->alloc_props = src->n_props;
         for (size_t i = 0; i < src->n_props; i++) {
-                r = cim_property_copy(&o->props[i], &src->props[i]);
+                if (with_quals) {
+                        r = cim_property_copy(&o->props[i], &src->props[i]);
+                } else {
+                        CimProperty bare = src->props[i];
+
+                        bare.quals = (CimQualifierSet){};
+                        r = cim_property_copy(&o->props[i], &bare);
+                }
                 if (r < 0)
                         return r;
                 o->n_props++;
@@ -664,7 +677,7 @@ _public_ int lwmi_class_spawn_instance(lwmi_object *cls, lwmi_object **ret) {
         r = object_copy_identity(o, cls);
         if (r < 0)
                 return r;
-        r = object_copy_props(o, cls);
+        r = object_copy_props(o, cls, false);
         if (r < 0)
                 return r;
         o->cls = lwmi_object_ref(cls);
@@ -688,7 +701,7 @@ _public_ int lwmi_object_clone(const lwmi_object *src, lwmi_object **ret) {
         r = cim_qualifier_set_copy(&o->quals, &src->quals);
         if (r < 0)
                 return r;
-        r = object_copy_props(o, src);
+        r = object_copy_props(o, src, true);
         if (r < 0)
                 return r;
         if (src->n_methods > 0) {

@@ -123,7 +123,20 @@ typedef enum RequestState {
         REQUEST_DEFERRED,  /* the callback returned -EINPROGRESS; waiting for completion */
 } RequestState;
 
+/*
+ * A QUERY_ALL_DATA in progress: the answers of its instances are collected
+ * into ALL_DATA frames (a frame goes out whenever it is full, the final one
+ * when the last instance has answered, deferred ones included).
+ */
+typedef struct AllData {
+        lwmi_device *device; /* reference */
+        uint32_t request_id;
+        unsigned outstanding; /* instances still to answer, +1 while they are started */
+        WireListBuf list;     /* under the device lock */
+} AllData;
+
 struct lwmi_request {
+        AllData *all;            /* QUERY_ALL_DATA: where the answer goes, else NULL */
         lwmi_device *device;     /* reference */
         lwmi_instance *instance; /* reference */
         uint16_t type;
@@ -1259,6 +1272,55 @@ static void device_reply(lwmi_device *d, uint32_t request_id, uint32_t status, u
         pthread_mutex_unlock(&d->lock);
 }
 
+/* Room for the data of ALL_DATA entries: the frame minus headers and one entry's fields. */
+static size_t all_data_room(const lwmi_device *d) {
+        return d->max_frame - 64;
+}
+
+/* Sends the entries collected so far (@final: and ends the request). Lock held. */
+static void all_data_send_locked(AllData *a, bool final) {
+        WireList l = wire_list_buf_get(&a->list);
+
+        (void) device_send_locked(a->device, WIRE_MSG_ALL_DATA, a->request_id,
+                                  (unsigned) (final ? 1 : 0), &l);
+        wire_list_buf_deinit(&a->list);
+        a->list = (WireListBuf) WIRE_LIST_BUF_INIT;
+}
+
+/* Drops one outstanding answer; the last one sends the final frame and frees @a. */
+static void all_data_put(AllData *a) {
+        lwmi_device *d = a->device;
+        bool last;
+
+        pthread_mutex_lock(&d->lock);
+        last = --a->outstanding == 0;
+        if (last)
+                all_data_send_locked(a, true);
+        pthread_mutex_unlock(&d->lock);
+        if (last) {
+                wire_list_buf_deinit(&a->list);
+                lwmi_device_unref(d);
+                free(a);
+        }
+}
+
+/* Adds the answer of one instance, then drops it from the outstanding ones. */
+static void all_data_add(AllData *a, uint32_t instance_id, uint32_t status, uint32_t needed,
+                         const void *data, size_t size) {
+        lwmi_device *d = a->device;
+
+        pthread_mutex_lock(&d->lock);
+        if (a->list.count > 0 && a->list.buf.len + size + 16 > all_data_room(d))
+                all_data_send_locked(a, false);
+        if (wire_list_buf_add_data(&a->list, instance_id, status, needed, data, size) < 0)
+                (void) wire_list_buf_add_data(&a->list, instance_id,
+                                              (uint32_t) LWMI_WBEM_E_OUT_OF_MEMORY, 0, NULL, 0);
+        if (a->list.buf.len >= 65536)
+                all_data_send_locked(a, false);
+        pthread_mutex_unlock(&d->lock);
+        all_data_put(a);
+}
+
 /* Turns a callback's result into a REPLY (items 37-40, 48-49, 56) and frees @q. */
 static void request_finish(lwmi_request *q, int error, size_t size) {
         uint32_t status = prov_status_from_callback(error);
@@ -1287,7 +1349,10 @@ static void request_finish(lwmi_request *q, int error, size_t size) {
                         status = PROV_STATUS_SET_FAILURE;
                 break;
         }
-        device_reply(q->device, q->request_id, status, needed, data, n);
+        if (q->all)
+                all_data_add(q->all, q->instance->id, status, needed, data, n);
+        else
+                device_reply(q->device, q->request_id, status, needed, data, n);
         request_free(q);
 }
 
@@ -1409,6 +1474,118 @@ static void dispatch_call(lwmi_request *q, const void *in, size_t in_size, uint3
         request_finish(q, r, size);
 }
 
+/* Answers a query without a callback: a REPLY, or an entry of a QUERY_ALL_DATA. */
+static void query_answer(lwmi_device *d, AllData *all, uint32_t request_id, lwmi_instance *i,
+                         uint32_t status, uint32_t needed, const void *data, size_t size) {
+        if (all)
+                all_data_add(all, i->id, status, needed, data, size);
+        else
+                device_reply(d, request_id, status, needed, data, size);
+}
+
+/*
+ * QUERY_INSTANCE of one instance (@all NULL), or one instance of a
+ * QUERY_ALL_DATA (@all set; the answer becomes one entry of it).
+ */
+static void query_instance(lwmi_device *d, AllData *all, const WireMsg *m, lwmi_instance *i,
+                           uint32_t size, uint32_t uid, uint32_t gid, uint32_t pid) {
+        lwmi_provider *p = i->provider;
+        lwmi_request *q;
+        size_t room;
+        int r;
+
+        if (!i->query_instance && !i->use_context_for_query && !i->execute_method) {
+                /* item 35 */
+                query_answer(d, all, m->request_id, i, PROV_STATUS_NOT_SUPPORTED, 0, NULL, 0);
+                return;
+        }
+        if (size < p->min_instance_buffer_size) {
+                /* item 36: no callback */
+                query_answer(d, all, m->request_id, i, PROV_STATUS_TOO_SMALL,
+                             p->min_instance_buffer_size, NULL, 0);
+                return;
+        }
+        if (i->use_context_for_query) {
+                /* item 41: the context bytes, no callback */
+                if (size < i->context_size)
+                        query_answer(d, all, m->request_id, i, PROV_STATUS_TOO_SMALL,
+                                     (uint32_t) i->context_size, NULL, 0);
+                else
+                        query_answer(d, all, m->request_id, i, 0, 0, i->context, i->context_size);
+                return;
+        }
+        if (!i->query_instance) {
+                query_answer(d, all, m->request_id, i, 0, 0, NULL, 0); /* item 42 */
+                return;
+        }
+        room = MIN((size_t) size, all ? all_data_room(d) : device_reply_room(d));
+        r = request_new(d, i, m, uid, gid, pid, &q);
+        if (r >= 0) {
+                q->type = WIRE_MSG_QUERY_INSTANCE;
+                q->all = all;
+                q->scratch = room == 0; /* item 39 */
+                r = request_alloc_buffer(q, room);
+                if (r < 0)
+                        request_free(q);
+        }
+        if (r < 0) {
+                query_answer(d, all, m->request_id, i, (uint32_t) LWMI_WBEM_E_OUT_OF_MEMORY, 0,
+                             NULL, 0);
+                return;
+        }
+        dispatch_call(q, NULL, 0, 0);
+}
+
+/*
+ * QUERY_ALL_DATA: every registered instance of the GUID, in registration
+ * order, through the same steps as QUERY_INSTANCE; the answers go out in
+ * ALL_DATA frames, the last one final. Instances registered while it runs
+ * are not part of it.
+ */
+static void dispatch_all_data(lwmi_device *d, const WireMsg *m) {
+        _cleanup_free_ lwmi_instance **insts = NULL;
+        uint32_t size, uid, gid, pid;
+        size_t n = 0;
+        lwmi_provider *p;
+        AllData *all;
+        lwmi_guid g;
+
+        if (wire_msg_read(m, &g, &size, &uid, &gid, &pid) < 0) {
+                device_reply(d, m->request_id, PROV_STATUS_INVALID, 0, NULL, 0);
+                return;
+        }
+        all = calloc(1, sizeof(*all));
+        if (!all) {
+                device_reply(d, m->request_id, (uint32_t) LWMI_WBEM_E_OUT_OF_MEMORY, 0, NULL, 0);
+                return;
+        }
+        pthread_mutex_lock(&d->lock);
+        p = device_find_provider_locked(d, &g);
+        if (p && p->n_registered > 0) {
+                insts = calloc(p->n_registered, sizeof(*insts));
+                for (size_t k = 0; insts && k < p->n_registered; k++)
+                        if (instance_ref_unless_zero(p->registered[k]))
+                                insts[n++] = p->registered[k];
+        }
+        pthread_mutex_unlock(&d->lock);
+        if (!p || (p->n_registered > 0 && !insts)) {
+                free(all);
+                device_reply(d, m->request_id,
+                             p ? (uint32_t) LWMI_WBEM_E_OUT_OF_MEMORY : PROV_STATUS_NOT_FOUND, 0,
+                             NULL, 0);
+                return;
+        }
+        *all = (AllData){ .device = lwmi_device_ref(d),
+                          .request_id = m->request_id,
+                          .outstanding = (unsigned) n + 1,
+                          .list = WIRE_LIST_BUF_INIT };
+        for (size_t k = 0; k < n; k++) {
+                query_instance(d, all, m, insts[k], size, uid, gid, pid);
+                lwmi_instance_unref(insts[k]);
+        }
+        all_data_put(all); /* the final frame, unless deferred answers are still due */
+}
+
 static void dispatch_instance_request(lwmi_device *d, const WireMsg *m) {
         lwmi_guid g;
         uint32_t id, size = 0, item = 0, uid, gid, pid, status;
@@ -1446,26 +1623,8 @@ static void dispatch_instance_request(lwmi_device *d, const WireMsg *m) {
 
         switch (m->type) {
         case WIRE_MSG_QUERY_INSTANCE:
-                if (!i->query_instance && !i->use_context_for_query && !i->execute_method)
-                        status = PROV_STATUS_NOT_SUPPORTED; /* item 35 */
-                else if (size < p->min_instance_buffer_size) {
-                        /* item 36: no callback */
-                        device_reply(d, m->request_id, PROV_STATUS_TOO_SMALL,
-                                     p->min_instance_buffer_size, NULL, 0);
-                        goto out;
-                } else if (i->use_context_for_query) {
-                        /* item 41: the context bytes, no callback */
-                        if (size < i->context_size)
-                                device_reply(d, m->request_id, PROV_STATUS_TOO_SMALL,
-                                             (uint32_t) i->context_size, NULL, 0);
-                        else
-                                device_reply(d, m->request_id, 0, 0, i->context, i->context_size);
-                        goto out;
-                } else if (!i->query_instance) {
-                        device_reply(d, m->request_id, 0, 0, NULL, 0); /* item 42 */
-                        goto out;
-                }
-                break;
+                query_instance(d, NULL, m, i, size, uid, gid, pid);
+                goto out;
         case WIRE_MSG_SET_INSTANCE:
                 if (!i->set_instance || i->use_context_for_query)
                         status = PROV_STATUS_READ_ONLY; /* item 47 */
@@ -1487,11 +1646,8 @@ static void dispatch_instance_request(lwmi_device *d, const WireMsg *m) {
         }
 
         r = request_new(d, i, m, uid, gid, pid, &q);
-        if (r >= 0 && (m->type == WIRE_MSG_QUERY_INSTANCE || m->type == WIRE_MSG_EXECUTE_METHOD)) {
-                size_t room = MIN((size_t) size, device_reply_room(d));
-
-                q->scratch = m->type == WIRE_MSG_QUERY_INSTANCE && room == 0; /* item 39 */
-                r = request_alloc_buffer(q, room);
+        if (r >= 0 && m->type == WIRE_MSG_EXECUTE_METHOD) {
+                r = request_alloc_buffer(q, MIN((size_t) size, device_reply_room(d)));
                 if (r < 0)
                         request_free(q);
         }
@@ -1589,6 +1745,9 @@ static void device_dispatch(lwmi_device *d, const WireMsg *m) {
                 break;
         case WIRE_MSG_FUNCTION_CONTROL:
                 dispatch_function_control(d, m);
+                break;
+        case WIRE_MSG_QUERY_ALL_DATA:
+                dispatch_all_data(d, m);
                 break;
         default:
                 break; /* nothing else is expected from the broker; ignored */

@@ -1075,6 +1075,107 @@ TEST(dispatch_deferred_too_small) {
         fake_stop(&f);
 }
 
+/*
+ * QUERY_ALL_DATA: every registered instance in registration order, each
+ * through the QUERY_INSTANCE rules (callback, too small, context, method-only
+ * empty); one final ALL_DATA once the deferred one completes.
+ */
+TEST(dispatch_all_data) {
+        Fake f;
+        lwmi_instance_config c;
+        lwmi_instance *inst[4], *first;
+        uint32_t ids[4], rid, id, st, need, ctx = 0xabcdef01;
+        const void *data;
+        size_t size;
+        uint8_t fin;
+        WireList l;
+        WireMsg m;
+
+        fake_start(&f, NULL);
+        LWMI_INSTANCE_CONFIG_INIT_PROVIDER_CONFIG(&c, NULL);
+        c.query_instance = q_fixed;
+        first = setup_instance(&f, 0, &c);
+        inst[0] = first;
+        for (int k = 1; k < 4; k++) {
+                LWMI_INSTANCE_CONFIG_INIT_PROVIDER(&c, lwmi_instance_get_provider(first));
+                c.register_at_create = true;
+                if (k == 1) {
+                        c.use_context_for_query = true;
+                        c.context = &ctx;
+                        c.context_size = sizeof(ctx);
+                } else if (k == 2)
+                        c.execute_method = method_echo; /* method-only: queries as empty */
+                else
+                        c.query_instance = q_defer;
+                ASSERT_OK(lwmi_instance_new(f.dev, &c, &inst[k], NULL));
+                expect_instance_register(&f, &GUID_A, "");
+        }
+        for (int k = 0; k < 4; k++)
+                ids[k] = lwmi_instance_get_id(inst[k]);
+
+        /* 5 bytes: too small for q_fixed ("hello" + NUL), enough for the others */
+        rid = ++f.next_id;
+        fake_send(&f, WIRE_MSG_QUERY_ALL_DATA, rid, &GUID_A, 5u, 1000u, 100u, 4242u);
+        ASSERT_CMP(lwmi_device_process(f.dev), >, 0);
+        ASSERT_EQ(n_calls, 2); /* q_fixed and q_defer; context and method-only need none */
+        ASSERT_TRUE(saved_request != NULL);
+        ASSERT_EQ(lwmi_request_get_caller(saved_request)->pid, 4242);
+        fake_expect_silence(&f); /* nothing until the deferred instance answers */
+        ASSERT_OK(lwmi_request_complete(saved_request, 0, 2));
+        saved_request = NULL;
+
+        fake_recv(&f, WIRE_MSG_ALL_DATA, &m);
+        ASSERT_EQ(m.request_id, rid);
+        ASSERT_OK(wire_msg_read(&m, &fin, &l));
+        ASSERT_EQ(fin, 1);
+        ASSERT_EQ(l.count, 4);
+        ASSERT_EQ(wire_list_next_data(&l, &id, &st, &need, &data, &size), 1);
+        ASSERT_EQ(id, ids[0]);
+        ASSERT_EQ(st, (uint32_t) LWMI_WBEM_E_BUFFER_TOO_SMALL);
+        ASSERT_EQ(need, 6);
+        ASSERT_EQ(wire_list_next_data(&l, &id, &st, &need, &data, &size), 1);
+        ASSERT_EQ(id, ids[1]);
+        ASSERT_EQ(st, 0);
+        ASSERT_EQ(size, 4);
+        ASSERT_EQ(memcmp(data, &ctx, 4), 0);
+        ASSERT_EQ(wire_list_next_data(&l, &id, &st, &need, &data, &size), 1);
+        ASSERT_EQ(id, ids[2]);
+        ASSERT_EQ(st, 0);
+        ASSERT_EQ(size, 0);
+        ASSERT_EQ(wire_list_next_data(&l, &id, &st, &need, &data, &size), 1);
+        ASSERT_EQ(id, ids[3]);
+        ASSERT_EQ(st, 0);
+        ASSERT_EQ(size, 2);
+        ASSERT_EQ(memcmp(data, "ok", 2), 0);
+
+        /* a GUID the device does not provide: one REPLY with the status */
+        rid = ++f.next_id;
+        fake_send(&f, WIRE_MSG_QUERY_ALL_DATA, rid, &GUID_B, 64u, 0u, 0u, 0u);
+        ASSERT_CMP(lwmi_device_process(f.dev), >, 0);
+        {
+                Reply r;
+
+                fake_get_reply(&f, rid, &r);
+                ASSERT_EQ(r.status, (uint32_t) LWMI_WBEM_E_NOT_FOUND);
+        }
+
+        /* no instance registered: an empty final ALL_DATA */
+        for (int k = 0; k < 4; k++) {
+                ASSERT_OK(lwmi_instance_deregister(inst[k]));
+                fake_recv(&f, WIRE_MSG_INSTANCE_DEREGISTER, &(WireMsg){});
+        }
+        rid = ++f.next_id;
+        fake_send(&f, WIRE_MSG_QUERY_ALL_DATA, rid, &GUID_A, 64u, 0u, 0u, 0u);
+        ASSERT_CMP(lwmi_device_process(f.dev), >, 0);
+        fake_recv(&f, WIRE_MSG_ALL_DATA, &m);
+        ASSERT_OK(wire_msg_read(&m, &fin, &l));
+        ASSERT_EQ(fin, 1);
+        ASSERT_EQ(l.count, 0);
+        for (int k = 0; k < 4; k++)
+                lwmi_instance_unref(inst[k]);
+        fake_stop(&f);
+}
+
 TEST(callback_unrefs_its_instance) {
         Fake f;
         lwmi_instance_config c;

@@ -68,6 +68,9 @@ static void fill_msg(WireMsg *m, uint16_t type, unsigned seed, WireListBuf *list
                                         ASSERT_OK(wire_list_buf_add_string(lists, strings[k]));
                                 else if (f->kind == WIRE_OBJECT_LIST)
                                         ASSERT_OK(wire_list_buf_add_bytes(lists, bytes, k));
+                                else if (f->kind == WIRE_DATA_LIST)
+                                        ASSERT_OK(wire_list_buf_add_data(lists, k, k * 7u, k * 3u,
+                                                                         bytes, k + 2));
                                 else
                                         ASSERT_OK(wire_list_buf_add_event(lists, &test_guid, k,
                                                                           bytes, k + 1));
@@ -93,6 +96,7 @@ static bool field_eq(const WireField *a, const WireField *b) {
         case WIRE_STRING_LIST:
         case WIRE_OBJECT_LIST:
         case WIRE_EVENT_LIST:
+        case WIRE_DATA_LIST:
                 return a->list.count == b->list.count && a->list.size == b->list.size &&
                        (a->list.size == 0 || memcmp(a->list.data, b->list.data, a->list.size) == 0);
         default:
@@ -104,7 +108,7 @@ TEST(roundtrip_every_type) {
         uint16_t types[256];
         size_t n = all_types(types, ELEMENTSOF(types));
 
-        ASSERT_EQ(n, 29);
+        ASSERT_EQ(n, 32);
         for (size_t t = 0; t < n; t++) {
                 for (unsigned seed = 0; seed < 8; seed++) {
                         _cleanup_(wire_list_buf_deinitp) WireListBuf l = WIRE_LIST_BUF_INIT;
@@ -244,6 +248,36 @@ TEST(lists) {
         }
         ASSERT_EQ(wire_list_next_event(&got, &g, &id, &data, &size), 0);
         ASSERT_EQ(got.size, 0);
+
+        /* data list (ALL_DATA): id, status, size needed, bytes */
+        {
+                _cleanup_(wire_list_buf_deinitp) WireListBuf dl = WIRE_LIST_BUF_INIT;
+                _cleanup_strbuf_ StrBuf db = STRBUF_INIT;
+                uint32_t st, need;
+                uint8_t fin;
+
+                for (uint32_t i = 0; i < 20; i++)
+                        ASSERT_OK(wire_list_buf_add_data(&dl, 100 + i, i % 3 ? 0 : 0x8004103cu,
+                                                         i % 3 ? 0 : 64 + i, &i, i % 3 ? 4 : 0));
+                l = wire_list_buf_get(&dl);
+                ASSERT_OK(wire_msg_build(&m, WIRE_MSG_ALL_DATA, 7, (unsigned) 1, &l));
+                ASSERT_OK(wire_msg_encode(&m, &db));
+                ASSERT_OK(wire_msg_decode(WIRE_MSG_ALL_DATA, 7, db.s, db.len, &d));
+                ASSERT_OK(wire_msg_read(&d, &fin, &got));
+                ASSERT_EQ(fin, 1);
+                ASSERT_EQ(got.count, 20);
+                for (uint32_t i = 0; i < 20; i++) {
+                        ASSERT_EQ(wire_list_next_data(&got, &id, &st, &need, &data, &size), 1);
+                        ASSERT_EQ(id, 100 + i);
+                        ASSERT_EQ(st, i % 3 ? 0 : 0x8004103cu);
+                        ASSERT_EQ(need, i % 3 ? 0 : 64 + i);
+                        ASSERT_EQ(size, i % 3 ? 4 : 0);
+                }
+                ASSERT_EQ(wire_list_next_data(&got, &id, &st, &need, &data, &size), 0);
+                /* a count above what the bytes can hold is refused before any loop */
+                db.s[db.len - l.size - 1] = 0x7f;
+                ASSERT_ERRNO(wire_msg_decode(WIRE_MSG_ALL_DATA, 7, db.s, db.len, &d), EBADMSG);
+        }
 
         /* string list iteration */
         {

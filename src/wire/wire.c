@@ -69,6 +69,7 @@ static const WireMsgInfo msg_table[] = {
         { WIRE_MSG_OBJECTS, "OBJECTS", "O" },
         { WIRE_MSG_EVENTS, "EVENTS", "4O" },
         { WIRE_MSG_STATUS, "STATUS", "4s" },
+        { WIRE_MSG_CLASSES, "CLASSES", "O" },
         { WIRE_MSG_DEVICE_REGISTER, "DEVICE_REGISTER", "ss" },
         { WIRE_MSG_PROVIDER_REGISTER, "PROVIDER_REGISTER", "g44" },
         { WIRE_MSG_INSTANCE_REGISTER, "INSTANCE_REGISTER", "g4s" },
@@ -76,11 +77,13 @@ static const WireMsgInfo msg_table[] = {
         { WIRE_MSG_FIRE_EVENT, "FIRE_EVENT", "g4b" },
         { WIRE_MSG_FIRE_EVENTS, "FIRE_EVENTS", "E" },
         { WIRE_MSG_REPLY, "REPLY", "44b" },
+        { WIRE_MSG_ALL_DATA, "ALL_DATA", "1D" },
         { WIRE_MSG_QUERY_INSTANCE, "QUERY_INSTANCE", "g44444" },
         { WIRE_MSG_SET_INSTANCE, "SET_INSTANCE", "g4b444" },
         { WIRE_MSG_SET_ITEM, "SET_ITEM", "g44b444" },
         { WIRE_MSG_EXECUTE_METHOD, "EXECUTE_METHOD", "g44b4444" },
         { WIRE_MSG_FUNCTION_CONTROL, "FUNCTION_CONTROL", "g418" },
+        { WIRE_MSG_QUERY_ALL_DATA, "QUERY_ALL_DATA", "g4444" },
 };
 
 static const WireMsgInfo *msg_info(uint16_t type) {
@@ -247,6 +250,16 @@ static int cursor_event(Cursor *c, lwmi_guid *ret_guid, uint32_t *ret_id, const 
         return cursor_bytes(c, ret_data, ret_size);
 }
 
+static int cursor_data(Cursor *c, uint32_t *ret_id, uint32_t *ret_status, uint32_t *ret_needed,
+                       const void **ret_data, size_t *ret_size) {
+        int r;
+
+        if ((r = cursor_u32(c, ret_id)) < 0 || (r = cursor_u32(c, ret_status)) < 0 ||
+            (r = cursor_u32(c, ret_needed)) < 0)
+                return r;
+        return cursor_bytes(c, ret_data, ret_size);
+}
+
 /* The smallest wire size of one list element, to bound counts before looping. */
 static size_t list_elem_min(char kind) {
         switch (kind) {
@@ -254,6 +267,8 @@ static size_t list_elem_min(char kind) {
                 return 5;
         case WIRE_OBJECT_LIST:
                 return 4;
+        case WIRE_DATA_LIST:
+                return 16;
         default:
                 return 24;
         }
@@ -263,7 +278,7 @@ static int cursor_list_elem(Cursor *c, char kind) {
         const char *s;
         const void *d;
         lwmi_guid g;
-        uint32_t id;
+        uint32_t id, st, need;
         size_t n;
 
         switch (kind) {
@@ -271,6 +286,8 @@ static int cursor_list_elem(Cursor *c, char kind) {
                 return cursor_string(c, &s, &n);
         case WIRE_OBJECT_LIST:
                 return cursor_bytes(c, &d, &n);
+        case WIRE_DATA_LIST:
+                return cursor_data(c, &id, &st, &need, &d, &n);
         default:
                 return cursor_event(c, &g, &id, &d, &n);
         }
@@ -323,6 +340,7 @@ static int decode_field(Cursor *c, char kind, WireField *f) {
         case WIRE_STRING_LIST:
         case WIRE_OBJECT_LIST:
         case WIRE_EVENT_LIST:
+        case WIRE_DATA_LIST:
                 r = cursor_u32(c, &count);
                 if (r < 0)
                         return r;
@@ -417,6 +435,7 @@ static int check_field(const WireField *f) {
         case WIRE_STRING_LIST:
         case WIRE_OBJECT_LIST:
         case WIRE_EVENT_LIST:
+        case WIRE_DATA_LIST:
                 if (f->list.count > 0 && f->list.size > SIZE_MAX / 2)
                         return -EINVAL;
                 return check_list(f->kind, &f->list);
@@ -733,6 +752,31 @@ int wire_list_buf_add_event(WireListBuf *l, const lwmi_guid *guid, uint32_t inst
 }
 
 /**
+ * wire_list_buf_add_data() - append one instance's answer to a data list.
+ * @l: the builder
+ * @instance_id: the instance
+ * @status: 0 or the WBEM status of this instance
+ * @needed: with WBEM_E_BUFFER_TOO_SMALL, the size the instance needs
+ * @data: the data block (status 0)
+ * @size: its size
+ *
+ * Return: 0, -EINVAL, -ENOMEM, -E2BIG.
+ */
+int wire_list_buf_add_data(WireListBuf *l, uint32_t instance_id, uint32_t status, uint32_t needed,
+                           const void *data, size_t size) {
+        size_t old = l->buf.len;
+
+        if (size > UINT32_MAX || (size > 0 && !data))
+                return -EINVAL;
+        append_le(&l->buf, instance_id, 4);
+        append_le(&l->buf, status, 4);
+        append_le(&l->buf, needed, 4);
+        append_le(&l->buf, size, 4);
+        strbuf_append_n(&l->buf, data, size);
+        return list_buf_done(l, old);
+}
+
+/**
  * wire_list_buf_get() - the list built so far, for wire_msg_build().
  * @l: the builder
  *
@@ -821,6 +865,31 @@ int wire_list_next_event(WireList *l, lwmi_guid *ret_guid, uint32_t *ret_instanc
         if (!list_next(l, &c))
                 return 0;
         r = cursor_event(&c, ret_guid, ret_instance_id, ret_data, ret_size);
+        if (r < 0)
+                return r;
+        list_advance(l, &c);
+        return 1;
+}
+
+/**
+ * wire_list_next_data() - take the next element of a data list.
+ * @l: the list, advanced past the element
+ * @ret_instance_id: the instance id
+ * @ret_status: its status
+ * @ret_needed: the size it needs (with WBEM_E_BUFFER_TOO_SMALL)
+ * @ret_data: the data block (borrowed)
+ * @ret_size: its size
+ *
+ * Return: 1 with an element, 0 at the end, -EBADMSG for a malformed list.
+ */
+int wire_list_next_data(WireList *l, uint32_t *ret_instance_id, uint32_t *ret_status,
+                        uint32_t *ret_needed, const void **ret_data, size_t *ret_size) {
+        Cursor c;
+        int r;
+
+        if (!list_next(l, &c))
+                return 0;
+        r = cursor_data(&c, ret_instance_id, ret_status, ret_needed, ret_data, ret_size);
         if (r < 0)
                 return r;
         list_advance(l, &c);

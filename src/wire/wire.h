@@ -56,6 +56,7 @@ typedef enum WireMsgType {
         WIRE_MSG_OBJECTS = 0x0201,
         WIRE_MSG_EVENTS = 0x0202,
         WIRE_MSG_STATUS = 0x0203,
+        WIRE_MSG_CLASSES = 0x0204,
         /* provider -> broker */
         WIRE_MSG_DEVICE_REGISTER = 0x0301,
         WIRE_MSG_PROVIDER_REGISTER = 0x0302,
@@ -64,12 +65,14 @@ typedef enum WireMsgType {
         WIRE_MSG_FIRE_EVENT = 0x0305,
         WIRE_MSG_FIRE_EVENTS = 0x0306,
         WIRE_MSG_REPLY = 0x0307,
+        WIRE_MSG_ALL_DATA = 0x0308,
         /* broker -> provider */
         WIRE_MSG_QUERY_INSTANCE = 0x0401,
         WIRE_MSG_SET_INSTANCE = 0x0402,
         WIRE_MSG_SET_ITEM = 0x0403,
         WIRE_MSG_EXECUTE_METHOD = 0x0404,
         WIRE_MSG_FUNCTION_CONTROL = 0x0405,
+        WIRE_MSG_QUERY_ALL_DATA = 0x0406,
 } WireMsgType;
 
 /*
@@ -89,6 +92,8 @@ enum {
         WIRE_STRING_LIST = 'S', /* u32 count, count strings */
         WIRE_OBJECT_LIST = 'O', /* u32 count, count objects */
         WIRE_EVENT_LIST = 'E',  /* u32 count, count {guid, u32 instance id, bytes} */
+        WIRE_DATA_LIST =
+                'D', /* u32 count, count {u32 instance id, u32 status, u32 needed, bytes} */
 };
 
 /* One decoded frame header plus its payload (borrowed from the reader's buffer). */
@@ -192,6 +197,10 @@ int wire_list_buf_add_event(WireListBuf *l, const lwmi_guid *guid, uint32_t inst
 WireList wire_list_buf_get(const WireListBuf *l);
 int wire_list_next_string(WireList *l, const char **ret, size_t *ret_len);
 int wire_list_next_bytes(WireList *l, const void **ret, size_t *ret_size);
+int wire_list_buf_add_data(WireListBuf *l, uint32_t instance_id, uint32_t status, uint32_t needed,
+                           const void *data, size_t size);
+int wire_list_next_data(WireList *l, uint32_t *ret_instance_id, uint32_t *ret_status,
+                        uint32_t *ret_needed, const void **ret_data, size_t *ret_size);
 int wire_list_next_event(WireList *l, lwmi_guid *ret_guid, uint32_t *ret_instance_id,
                          const void **ret_data, size_t *ret_size);
 
