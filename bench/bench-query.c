@@ -6,7 +6,7 @@
  * the same hops (client -> relay -> server -> relay -> client) carrying the
  * same number of bytes.
  *
- * Usage: bench-query [--wmid PATH] [corpus folder, ignored]
+ * Usage: bench-query [--wmid PATH] [--query-only] [corpus folder, ignored]
  *
  * Processes: the benchmark (the client), wmid, and a forked provider that
  * registers bench_mof (BenchOne with 1 instance for get_object; BenchBlock and
@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -671,14 +672,57 @@ static int lwmi_query(lwmi_client *c) {
  * The query and the raw stream, alternately: instances/s of each round,
  * sorted. The time runs from the call to the last instance (the final STATUS).
  */
+/* CPU time (user + system) of a process in µs: /proc (10 ms ticks), or this process (µs). */
+static uint64_t cpu_usec(pid_t pid) {
+        unsigned long ut = 0, st = 0;
+        char path[64], buf[1024], *p;
+        struct rusage ru;
+        ssize_t n;
+        int fd;
+
+        if (pid == 0) {
+                if (getrusage(RUSAGE_SELF, &ru) < 0)
+                        return 0;
+                return (uint64_t) ru.ru_utime.tv_sec * 1000000u + (uint64_t) ru.ru_utime.tv_usec +
+                       (uint64_t) ru.ru_stime.tv_sec * 1000000u + (uint64_t) ru.ru_stime.tv_usec;
+        }
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return 0;
+        buf[n] = 0;
+        p = strrchr(buf, ')'); /* the command may hold spaces */
+        if (!p ||
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+                return 0;
+        return (uint64_t) (ut + st) * 1000000u / (uint64_t) sysconf(_SC_CLK_TCK);
+}
+
+/* CPU per instance of the lwmi query rounds, per process: client, wmid, provider. */
+static double cpu_ns_client, cpu_ns_wmid, cpu_ns_provider;
+
 static int bench_stream(lwmi_client *c, const Raw *raw, double *rates, double *raw_rates) {
+        uint64_t cpu[3] = { 0, 0, 0 };
+
         for (size_t round = 0; round < QUERY_ROUNDS + 1; round++) {
-                uint64_t t0, t1, t2;
+                uint64_t t0, t1, t2, c0[3], c1[3];
                 int r;
 
+                c0[0] = cpu_usec(0);
+                c0[1] = cpu_usec(children[0]);
+                c0[2] = cpu_usec(children[1]);
                 t0 = now_nsec();
                 r = lwmi_query(c);
                 t1 = now_nsec();
+                c1[0] = cpu_usec(0);
+                c1[1] = cpu_usec(children[0]);
+                c1[2] = cpu_usec(children[1]);
+                for (size_t k = 0; round > 0 && k < 3; k++)
+                        cpu[k] += c1[k] - c0[k];
                 if (r >= 0)
                         r = raw_call(raw);
                 t2 = now_nsec();
@@ -692,6 +736,9 @@ static int bench_stream(lwmi_client *c, const Raw *raw, double *rates, double *r
         }
         qsort(rates, QUERY_ROUNDS, sizeof(*rates), cmp_double);
         qsort(raw_rates, QUERY_ROUNDS, sizeof(*raw_rates), cmp_double);
+        cpu_ns_client = (double) cpu[0] * 1e3 / (QUERY_ROUNDS * (double) N_QUERY);
+        cpu_ns_wmid = (double) cpu[1] * 1e3 / (QUERY_ROUNDS * (double) N_QUERY);
+        cpu_ns_provider = (double) cpu[2] * 1e3 / (QUERY_ROUNDS * (double) N_QUERY);
         return 0;
 }
 
@@ -727,6 +774,7 @@ int main(int argc, char *argv[]) {
         Raw raw_rtt = { .fd = -1 }, raw_stream = { .fd = -1 };
         Stats get, raw;
         const char *t;
+        bool query_only = false;
         pid_t pid;
         int r;
 
@@ -734,6 +782,8 @@ int main(int argc, char *argv[]) {
         for (int i = 1; i < argc; i++)
                 if (strcmp(argv[i], "--wmid") == 0 && i + 1 < argc)
                         snprintf(wmid, sizeof(wmid), "%s", argv[++i]);
+                else if (strcmp(argv[i], "--query-only") == 0)
+                        query_only = true; /* for profiling the query path */
         if (!wmid[0] && find_wmid(wmid, sizeof(wmid)) < 0) {
                 fprintf(stderr, "bench-query: wmid not found next to the benchmark; use --wmid\n");
                 return 1;
@@ -790,7 +840,7 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "bench-query: raw relay: %s\n", strerror(-r));
                 return 1;
         }
-        r = bench_rtt(c, &raw_rtt, lat, raw_lat, &get, &raw);
+        r = query_only ? 0 : bench_rtt(c, &raw_rtt, lat, raw_lat, &get, &raw);
         if (r < 0) {
                 fprintf(stderr, "bench-query: get_object: %s\n", strerror(-r));
                 return 1;
@@ -804,6 +854,8 @@ int main(int argc, char *argv[]) {
         raw_deinit(&raw_rtt);
         raw_deinit(&raw_stream);
 
+        if (query_only)
+                goto query;
         printf("get_object %s (%d-byte block), %zu calls after %d warm-up\n", BENCH_PATH,
                BLOCK_SIZE, get.n, GET_WARMUP);
         printf("  wire bytes per call: request %zu, reply %zu (OBJECTS + STATUS)\n", get_req,
@@ -815,6 +867,7 @@ int main(int argc, char *argv[]) {
         printf("  ratio p50 %.2fx (goal <= %.1fx: %s), p99 %.2fx\n", get.p50_us / raw.p50_us,
                GET_GOAL, get.p50_us / raw.p50_us <= GET_GOAL ? "met" : "NOT met",
                get.p99_us / raw.p99_us);
+query:
         printf("exec_query \"%s\": %d instances, %d rounds after 1 warm-up\n", BENCH_WQL, N_QUERY,
                QUERY_ROUNDS);
         printf("  wire bytes per query: request %zu, reply %zu (%.1f per instance)\n", q_req,
@@ -825,6 +878,9 @@ int main(int argc, char *argv[]) {
         printf("  raw relay: median %10.0f instances/s  best %10.0f  (%.2f ms per query, %.0f ns/instance)\n",
                raw_rates[QUERY_ROUNDS / 2], raw_rates[QUERY_ROUNDS - 1],
                N_QUERY * 1e3 / raw_rates[QUERY_ROUNDS / 2], 1e9 / raw_rates[QUERY_ROUNDS / 2]);
+        printf("  lwmi CPU per instance: client %.0f ns, wmid %.0f ns, provider %.0f ns (total %.0f ns)\n",
+               cpu_ns_client, cpu_ns_wmid, cpu_ns_provider,
+               cpu_ns_client + cpu_ns_wmid + cpu_ns_provider);
         printf("  ratio to goal %.2f (goal >= %.0f instances/s: %s), to raw relay %.3f\n",
                q_rates[QUERY_ROUNDS / 2] / QUERY_GOAL, QUERY_GOAL,
                q_rates[QUERY_ROUNDS / 2] >= QUERY_GOAL ? "met" : "NOT met",

@@ -148,6 +148,7 @@ struct Request {
         char *layout_class;      /* the class whose layout is cached below */
         lwmi_object *layout_cls;
         BlockLayout *layout;
+        int idx_instance_name, idx_active; /* in layout_cls, or -ENOENT */
         struct Subscription *poll; /* REQUEST_POLL: the subscription, NULL once it is gone */
         lwmi_object **poll_objs;   /* REQUEST_POLL: the instances read */
         size_t n_poll_objs, alloc_poll_objs;

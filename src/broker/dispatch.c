@@ -480,6 +480,8 @@ static int request_layout(Request *req, const char *class_name, char **ret_msg) 
         lwmi_object_unref(req->layout_cls);
         req->layout_class = name;
         req->layout = layout;
+        req->idx_instance_name = lwmi_object_find_property(cls, "InstanceName");
+        req->idx_active = lwmi_object_find_property(cls, "Active");
         req->layout_cls = TAKE_PTR(cls);
         return 0;
 }
@@ -503,9 +505,9 @@ static lwmi_status instance_decode(Request *req, const char *class_name, const c
                         *ret_msg = NULL;
                 return WBEM(PROVIDER_FAILURE);
         }
-        if (lwmi_object_find_property(inst, "InstanceName") >= 0)
+        if (req->idx_instance_name >= 0)
                 lwmi_object_set_string(inst, "InstanceName", inst_name);
-        if (lwmi_object_find_property(inst, "Active") >= 0)
+        if (req->idx_active >= 0)
                 lwmi_object_set_bool(inst, "Active", true);
         lwmi_object_set_namespace(inst, NULL, NS_WMI);
         *ret = TAKE_PTR(inst);
@@ -532,10 +534,10 @@ static void query_apply_select(const WqlQuery *q, lwmi_object *o) {
 static lwmi_status query_emit(Request *req, lwmi_object *o) {
         const WqlQuery *q = req->query;
         _cleanup_(wql_error_deinitp) WqlError err = WQL_ERROR_INIT;
-        bool match = false;
+        bool match = !q->where;
         int r;
 
-        r = wql_query_eval_object(q, o, &match, &err);
+        r = q->where ? wql_query_eval_object(q, o, &match, &err) : 0;
         if (r < 0)
                 return r == -EINVAL && err.status ? err.status : WBEM(FAILED);
         if (!match)

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,17 @@ int main(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
+        /*
+         * Keep freed heap memory instead of trimming it after every large
+         * query: a query's objects come and go at once, and handing the pages
+         * back makes the next query fault every one of them in again (a page
+         * fault costs several microseconds on virtual machines: measured in
+         * bench-query, docs/performance.md). Bounded: what stays is the
+         * largest burst seen, at most the output limits of the connections.
+         */
+        (void) mallopt(M_TRIM_THRESHOLD, 64 << 20);
+        (void) mallopt(M_TOP_PAD, 4 << 20);
+
         BrokerConfig config = { .ready_fd = -1,
                                 .provider_timeout_usec = BROKER_TIMEOUT_USEC_DEFAULT,
                                 .collection_linger_usec = BROKER_LINGER_USEC_DEFAULT,

@@ -181,9 +181,11 @@ static bool qualifier_is_true(const CimQualifier *q) {
  * @p: the property (may be zeroed)
  */
 void cim_property_deinit(CimProperty *p) {
-        free(p->name);
+        if (!p->borrowed) {
+                free(p->name);
+                free(p->origin);
+        }
         free(p->ref_class);
-        free(p->origin);
         cim_qualifier_set_deinit(&p->quals);
         lwmi_value_clear(&p->value);
         *p = (CimProperty){};
@@ -329,13 +331,15 @@ CimProperty *cim_method_find_param(const CimMethod *m, const char *name) {
 /* ---- objects ---- */
 
 static void object_free(lwmi_object *o) {
-        free(o->name);
-        free(o->superclass);
+        if (!o->identity_borrowed) {
+                free(o->name);
+                free(o->superclass);
+                for (size_t i = 0; i < o->n_derivation; i++)
+                        free(o->derivation[i]);
+                free(o->derivation);
+        }
         free(o->server);
         free(o->namespace_);
-        for (size_t i = 0; i < o->n_derivation; i++)
-                free(o->derivation[i]);
-        free(o->derivation);
         cim_qualifier_set_deinit(&o->quals);
         for (size_t i = 0; i < o->n_props; i++)
                 cim_property_deinit(&o->props[i]);
@@ -634,10 +638,11 @@ static int object_copy_identity(lwmi_object *o, const lwmi_object *src) {
 }
 
 /*
- * Copies the properties of @src into @o. @with_quals false (a new instance):
- * without their qualifiers, which stay in the class; lwmi_object_get_qualifier()
- * looks there for an instance, and an instance's own qualifiers are only
- * those set on it.
+ * Copies the properties of @src into @o. @with_quals false (a new instance of
+ * the class @src): without their qualifiers, which stay in the class
+ * (lwmi_object_get_qualifier() looks there for an instance; an instance's own
+ * qualifiers are only those set on it), and with the class's name and origin
+ * strings, which the instance's reference to its class keeps alive.
  */
 static int object_copy_props(lwmi_object *o, const lwmi_object *src, bool with_quals) {
         int r;
@@ -649,13 +654,23 @@ static int object_copy_props(lwmi_object *o, const lwmi_object *src, bool with_q
                 return -ENOMEM;
         o->alloc_props = src->n_props;
         for (size_t i = 0; i < src->n_props; i++) {
-                if (with_quals) {
-                        r = cim_property_copy(&o->props[i], &src->props[i]);
-                } else {
-                        CimProperty bare = src->props[i];
+                const CimProperty *sp = &src->props[i];
 
-                        bare.quals = (CimQualifierSet){};
-                        r = cim_property_copy(&o->props[i], &bare);
+                if (with_quals) {
+                        r = cim_property_copy(&o->props[i], sp);
+                } else {
+                        /* class properties are never removed or renamed: borrow the strings */
+                        o->props[i] = (CimProperty){ .name = sp->name,
+                                                     .type = sp->type,
+                                                     .array_size = sp->array_size,
+                                                     .origin = sp->origin,
+                                                     .propagated = sp->propagated,
+                                                     .borrowed = true };
+                        r = strdup_null(sp->ref_class, &o->props[i].ref_class);
+                        if (r >= 0)
+                                r = lwmi_value_copy(&o->props[i].value, &sp->value);
+                        if (r < 0)
+                                cim_property_deinit(&o->props[i]);
                 }
                 if (r < 0)
                         return r;
@@ -674,13 +689,22 @@ _public_ int lwmi_class_spawn_instance(lwmi_object *cls, lwmi_object **ret) {
         o = object_alloc(CIM_GENUS_INSTANCE);
         if (!o)
                 return -ENOMEM;
-        r = object_copy_identity(o, cls);
-        if (r < 0)
-                return r;
+        /*
+         * The class's names are the instance's: borrowed, kept alive by the
+         * reference (a class is never renamed). Only the placement is its own.
+         */
+        o->cls = lwmi_object_ref(cls);
+        o->identity_borrowed = true;
+        o->name = cls->name;
+        o->superclass = cls->superclass;
+        o->derivation = cls->derivation;
+        o->n_derivation = cls->n_derivation;
+        if (strdup_null(cls->server, &o->server) < 0 ||
+            strdup_null(cls->namespace_, &o->namespace_) < 0)
+                return -ENOMEM;
         r = object_copy_props(o, cls, false);
         if (r < 0)
                 return r;
-        o->cls = lwmi_object_ref(cls);
         *ret = TAKE_PTR(o);
         return 0;
 }

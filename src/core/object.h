@@ -35,6 +35,7 @@ typedef struct CimProperty {
         lwmi_value value; /* class: default value; instance: the value */
         char *origin;     /* the class that declared it */
         bool propagated;  /* inherited, not (re)declared locally */
+        bool borrowed;    /* instance: @name and @origin are its class's (held by o->cls) */
 } CimProperty;
 
 typedef struct CimMethod {
@@ -70,7 +71,8 @@ struct lwmi_object {
         CimMethod *methods;
         size_t n_methods;
         size_t alloc_methods;
-        lwmi_object *cls; /* instances: their class (referenced); classes: NULL */
+        lwmi_object *cls;       /* instances: their class (referenced); classes: NULL */
+        bool identity_borrowed; /* instance: name, superclass, derivation are cls's */
 };
 
 struct lwmi_path_key {

@@ -230,6 +230,7 @@ static int item_init(LayoutCtx *c, const char *owner, const CimProperty *p, uint
         it->name = strdup(p->name);
         if (!it->name)
                 return -ENOMEM;
+        it->prop_index = SIZE_MAX;
         it->data_id = id;
         it->size_is = -1;
         r = item_set_type(c, owner, p, it);
@@ -396,6 +397,7 @@ static int layout_compute_class(LayoutCtx *c, const lwmi_object *cls, BlockLayou
                         return layout_error(c, "%s.%s: WmiDataId must be a positive integer",
                                             cls->name, p->name);
                 r = item_init(c, cls->name, p, (uint32_t) id, &l->items[l->n_items]);
+                l->items[l->n_items].prop_index = i;
                 l->n_items++;
                 if (r < 0)
                         return r;
@@ -796,7 +798,14 @@ static int decode_items(const BlockLayout *l, Reader *rd, lwmi_object *inst) {
                                 v.u.array.items[k] = e;
                         }
                 }
-                prop = inst ? cim_object_find_property(inst, it->name) : NULL;
+                /* an instance of the layout's class has the property at the same index */
+                if (!inst)
+                        prop = NULL;
+                else if (it->prop_index < inst->n_props &&
+                         strcmp(inst->props[it->prop_index].name, it->name) == 0)
+                        prop = &inst->props[it->prop_index];
+                else
+                        prop = cim_object_find_property(inst, it->name);
                 if (prop) {
                         lwmi_value_clear(&prop->value);
                         prop->value = v;

@@ -25,6 +25,7 @@ typedef enum BlockArrayKind {
 
 typedef struct BlockItem {
         char *name;        /* property (or parameter) name */
+        size_t prop_index; /* class layouts: its index among the class's properties */
         uint32_t data_id;  /* WmiDataId (or parameter ID + 1) */
         lwmi_cimtype type; /* base type (no array flag) */
         BlockArrayKind array;

@@ -1283,6 +1283,9 @@ static void all_data_send_locked(AllData *a, bool final) {
 
         (void) device_send_locked(a->device, WIRE_MSG_ALL_DATA, a->request_id,
                                   (unsigned) (final ? 1 : 0), &l);
+        /* a full frame goes out at once, so that the broker works while we go on */
+        if (!final && a->device->error == 0)
+                (void) device_flush_locked(a->device);
         wire_list_buf_deinit(&a->list);
         a->list = (WireListBuf) WIRE_LIST_BUF_INIT;
 }
