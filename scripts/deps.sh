@@ -15,6 +15,8 @@ PACKAGES=(
   "libclang-rt-14-dev     clang's sanitizer and libFuzzer runtimes"
   "clang-format           'make format' and the formatting check"
   "cpp                    'mofcomp --cpp' runs the C preprocessor over MOF, as WDK builds do"
+  "libdbus-1-dev          bench-events: the D-Bus peer the event throughput is compared to"
+  "dbus-daemon            bench-events: the D-Bus bus daemon started on a private socket"
 )
 
 missing=()
