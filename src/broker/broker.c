@@ -207,9 +207,12 @@ void call_unlink(Broker *b, Call *call) {
 
 /* One write per connection per loop iteration, for everything queued in it. */
 static void broker_flush(Broker *b) {
+        events_flush(b);
         for (Conn *c = b->conns; c; c = c->next) {
                 int r;
 
+                if (!c->dead && c->doom)
+                        conn_close(c, c->doom);
                 if (c->dead || wire_writer_pending(&c->out) == 0)
                         continue;
                 r = conn_flush(c);

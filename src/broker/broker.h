@@ -73,6 +73,8 @@ typedef struct Provider {
         bool events_enabled;      /* FUNCTION_CONTROL(event, enable) was sent */
         bool collect_enabled;     /* FUNCTION_CONTROL(collection, enable) was sent */
         unsigned n_collect_calls; /* QUERY_INSTANCE calls running (Expensive providers) */
+        lwmi_object *ev_cls;      /* the class of the events' layout below (referenced) */
+        BlockLayout *ev_layout;   /* its data block layout, for FIRE_EVENT(S) */
         Instance *instances;      /* registration order = index */
         size_t n_instances;
         size_t alloc_instances;
@@ -99,6 +101,7 @@ struct Conn {
         uint64_t stall_usec;      /* output pending without progress since, 0 = not stalled */
         unsigned n_subs_dropping; /* subscriptions with drops not yet reported */
         bool dead;                /* to be freed at the end of this loop iteration */
+        const char *doom;         /* output failed: closed with this reason by broker_flush() */
         unsigned n_requests;      /* client: requests still running */
         Device *devices;
         struct Conn *prev, *next;
@@ -110,6 +113,7 @@ struct Conn {
  * go out as class name + values (docs/protocol.md 4.3).
  */
 typedef struct ObjOut {
+        bool events; /* EVENTS frames (subscriptions), else OBJECTS */
         WireListBuf batch;
         lwmi_object **classes; /* references */
         size_t n_classes, alloc_classes;
@@ -195,7 +199,8 @@ typedef struct Subscription {
         uint32_t queue_max_count; /* events are dropped while this many are unread */
         uint64_t *queued;         /* ring: Conn.out_total at the end of each unread event */
         uint32_t queued_head, queued_len;
-        uint64_t n_dropped;            /* in total, for the log */
+        ObjOut out;         /* events not yet in an EVENTS frame (out.batch), classes sent */
+        uint64_t n_dropped; /* in total, for the log */
         uint64_t n_dropped_unreported; /* since the last overflow event */
         lwmi_object *first_dropped;    /* the first of those */
         /* WITHIN polling for __InstanceModificationEvent */
@@ -317,6 +322,7 @@ void events_static_op(Broker *b, const char *ns, lwmi_object *target, lwmi_objec
 int events_fire(Conn *c, const WireMsg *m);
 void events_free_all(Broker *b);
 void events_conn_drained(Conn *c);
+void events_flush(Broker *b);
 uint64_t events_next_deadline(Broker *b);
 void events_timeouts(Broker *b, uint64_t now);
 void events_poll_done(Subscription *s, lwmi_object **objs, size_t n, lwmi_status status);
@@ -327,6 +333,8 @@ void events_collect_call_end(Broker *b, Conn *provider, const lwmi_guid *guid);
 /* dispatch.c */
 bool conn_is_admin(const Conn *c);
 lwmi_status obj_out_add(Conn *c, uint32_t request_id, ObjOut *out, const lwmi_object *o);
+lwmi_status obj_out_send_class(Conn *c, uint32_t request_id, ObjOut *out, const lwmi_object *cls);
+bool obj_out_has_class(ObjOut *out, const lwmi_object *cls, size_t *ret_same_name);
 int obj_out_flush(Conn *c, uint32_t request_id, ObjOut *out);
 void obj_out_deinit(ObjOut *out);
 int dispatch_frame(Conn *c, const WireFrame *f);

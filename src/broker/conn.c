@@ -76,20 +76,24 @@ int conn_send(Conn *c, const WireMsg *m) {
         size_t before;
         int r;
 
-        if (c->dead)
-                return 0;
+        if (c->dead || c->doom)
+                return c->doom ? -ENOBUFS : 0;
         before = wire_writer_pending(&c->out);
         r = wire_writer_append(&c->out, m);
         if (r >= 0)
                 c->out_total += wire_writer_pending(&c->out) - before;
+        /*
+         * Closed at the end of the loop iteration, not here: the caller may be
+         * walking the subscriptions or calls that closing would free.
+         */
         if (r < 0) {
                 log_warn("cannot queue %s: %s", wire_msg_type_to_string(m->type), strerror(-r));
-                conn_close(c, "output failure");
+                c->doom = "output failure";
                 return r;
         }
         /* Written at the end of the loop iteration, with everything else queued meanwhile. */
         if (wire_writer_pending(&c->out) > BROKER_OUTPUT_MAX) {
-                conn_close(c, "peer does not read its output");
+                c->doom = "peer does not read its output";
                 return -ENOBUFS;
         }
         return 0;

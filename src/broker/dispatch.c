@@ -91,7 +91,8 @@ int obj_out_flush(Conn *c, uint32_t request_id, ObjOut *out) {
                 return 0;
         if (c && !c->dead) {
                 l = wire_list_buf_get(batch);
-                r = wire_msg_build(&m, WIRE_MSG_OBJECTS, request_id, &l);
+                r = out->events ? wire_msg_build(&m, WIRE_MSG_EVENTS, request_id, request_id, &l)
+                                : wire_msg_build(&m, WIRE_MSG_OBJECTS, request_id, &l);
                 if (r >= 0)
                         r = conn_send(c, &m);
         } else {
@@ -120,7 +121,7 @@ void obj_out_deinit(ObjOut *out) {
  * and content, so that the same class from another cache entry is not sent
  * again; a changed class of the same name is sent again and replaces it.
  */
-static bool obj_out_has_class(ObjOut *out, const lwmi_object *cls, size_t *ret_same_name) {
+bool obj_out_has_class(ObjOut *out, const lwmi_object *cls, size_t *ret_same_name) {
         *ret_same_name = SIZE_MAX;
         for (size_t i = 0; i < out->n_classes; i++) {
                 if (out->classes[i] == cls)
@@ -137,9 +138,17 @@ static bool obj_out_has_class(ObjOut *out, const lwmi_object *cls, size_t *ret_s
         return false;
 }
 
-/* Sends CLASSES with @cls before any instance that needs it. */
-static lwmi_status obj_out_send_class(Conn *c, uint32_t request_id, ObjOut *out,
-                                      const lwmi_object *cls) {
+/**
+ * obj_out_send_class() - send CLASSES with @cls unless the client has it for
+ * @request_id; the objects batched so far go out first.
+ * @c: the client
+ * @request_id: the request (or subscription) id
+ * @out: its objects
+ * @cls: the class
+ *
+ * Return: 0 or a WBEM status.
+ */
+lwmi_status obj_out_send_class(Conn *c, uint32_t request_id, ObjOut *out, const lwmi_object *cls) {
         _cleanup_(wire_list_buf_deinitp) WireListBuf l = WIRE_LIST_BUF_INIT;
         _cleanup_strbuf_ StrBuf s = STRBUF_INIT;
         size_t same;

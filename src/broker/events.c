@@ -48,13 +48,9 @@ static lwmi_object *ev_lookup(void *userdata, const char *class_name) {
         return o;
 }
 
-/* Whether @ns names the normalized namespace @norm. */
+/* Whether the normalized namespace of a subscription names the normalized namespace @norm. */
 static bool ns_eq(const char *ns, const char *norm) {
-        _cleanup_free_ char *n = NULL;
-
-        if (lwmi_namespace_normalize(ns, &n) < 0)
-                return false;
-        return lwmi_name_eq(n, norm);
+        return lwmi_name_eq(ns, norm);
 }
 
 static bool ns_is_wmi(const char *ns) {
@@ -93,6 +89,7 @@ static Subscription *subscription_free(Subscription *s) {
         free(s->target_class);
         wql_query_free(s->query);
         lwmi_object_unref(s->first_dropped);
+        obj_out_deinit(&s->out);
         free(s->queued);
         free(s->class_name);
         free(s->ns);
@@ -400,14 +397,15 @@ int events_subscribe(Conn *c, const WireMsg *m) {
                 return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
         *s = (Subscription){ .client = c,
                              .request_id = m->request_id,
-                             .ns = strdup(ns),
+                             .out = OBJ_OUT_INIT,
                              .class_name = strdup(from),
                              .queue_max_bytes =
                                      queue_bytes ? MIN(queue_bytes, max_bytes) : max_bytes,
                              .queue_max_count =
                                      queue_count ? MIN(queue_count, max_count) : max_count };
+        s->out.events = true;
         s->queued = calloc(s->queue_max_count, sizeof(*s->queued));
-        if (!s->ns || !s->class_name || !s->queued) {
+        if (lwmi_namespace_normalize(ns, &s->ns) < 0 || !s->class_name || !s->queued) {
                 subscription_free(s);
                 return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
         }
@@ -431,6 +429,8 @@ int events_subscribe(Conn *c, const WireMsg *m) {
         return 0;
 }
 
+static void sub_flush(Subscription *s);
+
 static void subscription_unlink(Broker *b, Subscription *s) {
         for (Subscription **pp = &b->subs; *pp; pp = &(*pp)->next)
                 if (*pp == s) {
@@ -451,6 +451,7 @@ bool events_cancel(Conn *c, uint32_t request_id) {
 
         for (Subscription *s = b->subs; s; s = s->next)
                 if (s->client == c && s->request_id == request_id) {
+                        sub_flush(s); /* the events before the CANCEL, then its STATUS */
                         subscription_unlink(b, s);
                         subscription_free(s);
                         conn_send_status(c, request_id, WBEM(CALL_CANCELLED), NULL);
@@ -526,21 +527,79 @@ static void sub_prune(Subscription *s) {
         }
 }
 
+/* Events queued for @s: written to its client's output or waiting in its batch. */
 static bool sub_has_room(Subscription *s) {
         sub_prune(s);
-        return s->queued_len < s->queue_max_count &&
-               wire_writer_pending(&s->client->out) <= s->queue_max_bytes;
+        return s->queued_len + s->out.batch.count < s->queue_max_count &&
+               wire_writer_pending(&s->client->out) + s->out.batch.buf.len <= s->queue_max_bytes;
 }
 
-/* Sends one encoded event list to @s and remembers where it ends in the output. */
-static void sub_send(Subscription *s, const WireList *l) {
-        WireMsg m;
+/*
+ * Sends the batched events of @s in one EVENTS frame and remembers where they
+ * end in the output (they count as unread until the socket took them).
+ */
+static void sub_flush(Subscription *s) {
+        uint32_t n = s->out.batch.count;
 
-        if (wire_msg_build(&m, WIRE_MSG_EVENTS, s->request_id, s->request_id, l) < 0 ||
-            conn_send(s->client, &m) < 0 || s->client->dead)
+        if (n == 0)
                 return;
-        s->queued[(s->queued_head + s->queued_len) % s->queue_max_count] = s->client->out_total;
-        s->queued_len++;
+        if (!s->client || s->client->dead) {
+                wire_list_buf_deinit(&s->out.batch);
+                s->out.batch = (WireListBuf) WIRE_LIST_BUF_INIT;
+                return;
+        }
+        obj_out_flush(s->client, s->request_id, &s->out);
+        if (s->client->dead)
+                return;
+        for (uint32_t i = 0; i < n; i++) {
+                s->queued[(s->queued_head + s->queued_len) % s->queue_max_count] =
+                        s->client->out_total;
+                s->queued_len++;
+        }
+}
+
+/**
+ * events_flush() - put the batched events of every subscription into EVENTS
+ * frames; the loop calls it before writing its connections.
+ * @b: the broker
+ */
+void events_flush(Broker *b) {
+        for (Subscription *s = b->subs; s; s = s->next)
+                sub_flush(s);
+}
+
+/*
+ * An event encoded once for all its subscribers: as class name + values with
+ * @cls (sent once per subscription in CLASSES), or whole (@cls NULL).
+ */
+typedef struct EvEnc {
+        const lwmi_object *cls;
+        const char *data;
+        size_t size;
+} EvEnc;
+
+/* Adds one event to the batch of @s (sub_has_room() said yes). */
+static void sub_send(Subscription *s, const EvEnc *e) {
+        uint32_t max = s->client->out.max_frame - 64;
+
+        if (e->size + 4 > max)
+                return; /* cannot happen: provider frames are no larger */
+        if (e->cls) {
+                size_t same;
+
+                if (!obj_out_has_class(&s->out, e->cls, &same)) {
+                        sub_flush(s); /* events of an earlier definition go first */
+                        if (s->client->dead ||
+                            obj_out_send_class(s->client, s->request_id, &s->out, e->cls) != 0)
+                                return;
+                }
+        }
+        if (s->out.batch.buf.len + e->size + 4 > max)
+                sub_flush(s);
+        if (s->client->dead || wire_list_buf_add_bytes(&s->out.batch, e->data, e->size) < 0)
+                return;
+        if (s->out.batch.buf.len >= BROKER_BATCH_BYTES)
+                sub_flush(s);
 }
 
 /*
@@ -553,8 +612,6 @@ static void sub_report_overflow(Broker *b, Subscription *s) {
         _cleanup_(lwmi_object_unrefp) lwmi_object *ocls = NULL, *acls = NULL, *ev = NULL,
                                                   *agg = NULL;
         _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
-        WireListBuf list = WIRE_LIST_BUF_INIT;
-        WireList l;
         lwmi_value v;
         int r;
 
@@ -581,11 +638,8 @@ static void sub_report_overflow(Broker *b, Subscription *s) {
                                       MIN(wire_writer_pending(&s->client->out), UINT32_MAX));
         event_stamp(ev);
         lwmi_object_set_namespace(ev, NULL, NS_WMI);
-        if (cim_object_encode_full(ev, &enc) < 0 || enc.oom ||
-            wire_list_buf_add_bytes(&list, enc.s, enc.len) < 0) {
-                wire_list_buf_deinit(&list);
+        if (cim_object_encode_full(ev, &enc) < 0 || enc.oom)
                 return;
-        }
         log_warn("subscription %u of %s: queue overflow, %llu events dropped", s->request_id,
                  s->client->name ? s->client->name : "?",
                  (unsigned long long) s->n_dropped_unreported);
@@ -593,13 +647,11 @@ static void sub_report_overflow(Broker *b, Subscription *s) {
         s->n_dropped_unreported = 0;
         s->client->n_subs_dropping--;
         s->first_dropped = lwmi_object_unref(s->first_dropped);
-        l = wire_list_buf_get(&list);
-        sub_send(s, &l);
-        wire_list_buf_deinit(&list);
+        sub_send(s, &(EvEnc){ .data = enc.s, .size = enc.len });
 }
 
-/* Queues an event (@l, the encoding of @ev) for @s, or drops it when the queue is full. */
-static void sub_offer(Broker *b, Subscription *s, lwmi_object *ev, const WireList *l) {
+/* Queues an event (@e, the encoding of @ev) for @s, or drops it when the queue is full. */
+static void sub_offer(Broker *b, Subscription *s, lwmi_object *ev, const EvEnc *e) {
         sub_report_overflow(b, s);
         if (s->n_dropped_unreported > 0 || !sub_has_room(s)) {
                 /* Never block on a slow subscriber: drop, count, report later. */
@@ -613,7 +665,7 @@ static void sub_offer(Broker *b, Subscription *s, lwmi_object *ev, const WireLis
                 s->n_dropped_unreported++;
                 return;
         }
-        sub_send(s, l);
+        sub_send(s, e);
 }
 
 /* The BY values of @ev as one string: each value's MOF text, or NULL. */
@@ -693,11 +745,9 @@ static void group_flush(Broker *b, Subscription *s) {
         for (size_t i = 0; i < s->n_groups && s->client && !s->client->dead; i++) {
                 _cleanup_(lwmi_object_unrefp) lwmi_object *agg = NULL;
                 _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
-                WireListBuf list = WIRE_LIST_BUF_INIT;
                 HavingCtx ctx = { .g = &s->groups[i] };
                 bool match = true;
                 lwmi_value v;
-                WireList l;
                 int r;
 
                 lwmi_value_set_uint(&ctx.count, LWMI_CIM_UINT32, s->groups[i].count);
@@ -714,24 +764,19 @@ static void group_flush(Broker *b, Subscription *s) {
                 if (r < 0)
                         continue;
                 lwmi_object_set_namespace(agg, NULL, NS_WMI);
-                if (cim_object_encode_full(agg, &enc) < 0 || enc.oom ||
-                    wire_list_buf_add_bytes(&list, enc.s, enc.len) < 0) {
-                        wire_list_buf_deinit(&list);
+                if (cim_object_encode_full(agg, &enc) < 0 || enc.oom)
                         continue;
-                }
-                l = wire_list_buf_get(&list);
-                sub_offer(b, s, agg, &l);
-                wire_list_buf_deinit(&list);
+                sub_offer(b, s, agg, &(EvEnc){ .data = enc.s, .size = enc.len });
         }
         groups_clear(s);
 }
 
 /* An event that matched @s: queued, or counted in a GROUP WITHIN window. */
-static void sub_emit(Broker *b, Subscription *s, lwmi_object *ev, const WireList *l) {
+static void sub_emit(Broker *b, Subscription *s, lwmi_object *ev, const EvEnc *e) {
         if (s->query->has_group)
                 group_add(s, ev);
         else
-                sub_offer(b, s, ev, l);
+                sub_offer(b, s, ev, e);
 }
 
 static uint64_t slow_limit(const Broker *b) {
@@ -770,8 +815,10 @@ static void close_slow_subscribers(Broker *b) {
  */
 void events_conn_drained(Conn *c) {
         for (Subscription *s = c->broker->subs; s; s = s->next)
-                if (s->client == c && s->n_dropped_unreported > 0)
+                if (s->client == c && s->n_dropped_unreported > 0) {
                         sub_report_overflow(c->broker, s);
+                        sub_flush(s); /* into the output now: no other event may follow */
+                }
 }
 
 /*
@@ -781,31 +828,32 @@ void events_conn_drained(Conn *c) {
  */
 static void event_deliver_ns(Broker *b, const char *ns, lwmi_object *ev) {
         _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
-        _cleanup_free_ char *norm = NULL;
-        WireListBuf list = WIRE_LIST_BUF_INIT;
+        _cleanup_free_ char *norm_buf = NULL;
+        const char *norm = ns;
+        EvEnc e;
 
-        if (lwmi_namespace_normalize(ns, &norm) < 0)
-                return;
+        if (strcmp(ns, NS_WMI) != 0) {
+                if (lwmi_namespace_normalize(ns, &norm_buf) < 0)
+                        return;
+                norm = norm_buf;
+        }
         event_stamp(ev);
         lwmi_object_set_namespace(ev, NULL, norm);
-        /* Encoded once for every subscriber. */
-        if (cim_object_encode_full(ev, &enc) < 0 || enc.oom ||
-            wire_list_buf_add_bytes(&list, enc.s, enc.len) < 0) {
-                wire_list_buf_deinit(&list);
+        /* Encoded once for every subscriber; its class goes once per subscription. */
+        if ((ev->cls ? cim_object_encode(ev, &enc) : cim_object_encode_full(ev, &enc)) < 0 ||
+            enc.oom)
                 return;
-        }
+        e = (EvEnc){ .cls = ev->cls, .data = enc.s, .size = enc.len };
         for (Subscription *s = b->subs; s; s = s->next) {
-                WireList l = wire_list_buf_get(&list);
-                bool match = false;
+                bool match = !s->query->where;
 
                 if (!s->client || s->client->dead || !ns_eq(s->ns, norm) ||
                     !lwmi_object_derives_from(ev, s->class_name))
                         continue;
-                if (wql_query_eval_object(s->query, ev, &match, NULL) < 0 || !match)
+                if (!match && (wql_query_eval_object(s->query, ev, &match, NULL) < 0 || !match))
                         continue;
-                sub_emit(b, s, ev, &l);
+                sub_emit(b, s, ev, &e);
         }
-        wire_list_buf_deinit(&list);
 }
 
 static void event_deliver(Broker *b, lwmi_object *ev) {
@@ -853,16 +901,29 @@ void events_static_op(Broker *b, const char *ns, lwmi_object *target, lwmi_objec
 static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const void *data,
                           size_t size) {
         _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL, *ev = NULL;
-        _cleanup_(block_layout_freep) BlockLayout *layout = NULL;
         _cleanup_free_ char *name = NULL;
         ssize_t idx;
 
         close_slow_subscribers(b);
         if (!b->subs || !p->class_name || repo_get_class(b->repo, NS_WMI, p->class_name, &cls) < 0)
                 return;
-        if (block_layout_compute(cls, ev_lookup, &(EvLookup){ .repo = b->repo }, &layout, NULL) <
-                    0 ||
-            lwmi_class_spawn_instance(cls, &ev) < 0 || block_decode(layout, data, size, ev) < 0) {
+        /* The layout of the provider's class, computed again only when the class changed. */
+        if (cls != p->ev_cls) {
+                BlockLayout *layout = NULL;
+
+                if (block_layout_compute(cls, ev_lookup, &(EvLookup){ .repo = b->repo }, &layout,
+                                         NULL) < 0) {
+                        log_warn("provider %s: no data block layout for class %s", p->conn->name,
+                                 p->class_name);
+                        return;
+                }
+                block_layout_free(p->ev_layout);
+                lwmi_object_unref(p->ev_cls);
+                p->ev_layout = layout;
+                p->ev_cls = lwmi_object_ref(cls);
+        }
+        if (lwmi_class_spawn_instance(cls, &ev) < 0 ||
+            block_decode(p->ev_layout, data, size, ev) < 0) {
                 log_warn("provider %s: event data does not match class %s", p->conn->name,
                          p->class_name);
                 return;
@@ -1074,10 +1135,8 @@ static bool objects_differ(const lwmi_object *a, const lwmi_object *b) {
 static void poll_modified(Broker *b, Subscription *s, lwmi_object *now, lwmi_object *before) {
         _cleanup_(lwmi_object_unrefp) lwmi_object *ecls = NULL, *ev = NULL;
         _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
-        WireListBuf list = WIRE_LIST_BUF_INIT;
         bool match = false;
         lwmi_value v;
-        WireList l;
         int r;
 
         if (repo_get_class(b->repo, NS_WMI, "__InstanceModificationEvent", &ecls) < 0 ||
@@ -1097,14 +1156,9 @@ static void poll_modified(Broker *b, Subscription *s, lwmi_object *now, lwmi_obj
         lwmi_object_set_namespace(ev, NULL, NS_WMI);
         if (wql_query_eval_object(s->query, ev, &match, NULL) < 0 || !match)
                 return;
-        if (cim_object_encode_full(ev, &enc) < 0 || enc.oom ||
-            wire_list_buf_add_bytes(&list, enc.s, enc.len) < 0) {
-                wire_list_buf_deinit(&list);
+        if (cim_object_encode(ev, &enc) < 0 || enc.oom)
                 return;
-        }
-        l = wire_list_buf_get(&list);
-        sub_emit(b, s, ev, &l);
-        wire_list_buf_deinit(&list);
+        sub_emit(b, s, ev, &(EvEnc){ .cls = ev->cls, .data = enc.s, .size = enc.len });
 }
 
 /**
