@@ -147,9 +147,13 @@ struct Request {
         char *message;           /* with status */
         WqlQuery *query;         /* REQUEST_QUERY */
         BlockLayout *out_layout; /* REQUEST_METHOD */
-        lwmi_object *out_class;  /* REQUEST_METHOD: __PARAMETERS class of the out layout */
-        ObjOut out;              /* objects not yet sent, classes sent */
-        char *layout_class;      /* the class whose layout is cached below */
+        uint32_t method_id;      /* REQUEST_METHOD: run after the instance's query (spec 57) */
+        void *method_in;         /* its input block (owned) */
+        size_t method_in_size;
+        uint32_t method_out_size;
+        lwmi_object *out_class; /* REQUEST_METHOD: __PARAMETERS class of the out layout */
+        ObjOut out;             /* objects not yet sent, classes sent */
+        char *layout_class;     /* the class whose layout is cached below */
         lwmi_object *layout_cls;
         BlockLayout *layout;
         int idx_instance_name, idx_active; /* in layout_cls, or -ENOENT */

@@ -283,6 +283,7 @@ static void request_free(Request *req) {
         obj_out_deinit(&req->out);
         wql_query_free(req->query);
         block_layout_free(req->out_layout);
+        free(req->method_in);
         block_layout_free(req->layout);
         lwmi_object_unref(req->layout_cls);
         free(req->layout_class);
@@ -507,7 +508,8 @@ static lwmi_status instance_decode(Request *req, const char *class_name, const c
         r = lwmi_class_spawn_instance(req->layout_cls, &inst);
         if (r < 0)
                 return WBEM(OUT_OF_MEMORY);
-        r = block_decode(req->layout, data, size, inst);
+        /* no data (a method-only instance, spec 42): the items stay NULL */
+        r = size == 0 ? 0 : block_decode(req->layout, data, size, inst);
         if (r < 0) {
                 if (ret_msg &&
                     asprintf(ret_msg, "provider data does not match class %s", class_name) < 0)
@@ -583,6 +585,27 @@ static void instance_deliver(Request *req, const char *class_name, const char *i
                 request_fail(req, st, "%s", msg ? msg : lwmi_status_message(st));
 }
 
+/*
+ * Spec 57: WMI queries an instance before it runs a method on it (clients
+ * find the instance first). Its query succeeded: the method goes to the
+ * same instance, if the provider still has it.
+ */
+static void method_after_query(Broker *b, Request *req, const Call *call) {
+        Provider *p = provider_find(b, &call->guid);
+        ssize_t index =
+                p && p->conn == call->provider ? instance_find_id(p, call->instance_id) : -1;
+        int r;
+
+        if (index < 0) {
+                request_fail(req, WBEM(NOT_FOUND), "%s went away", call->instance_name);
+                return;
+        }
+        r = call_start(req, p, (size_t) index, WIRE_MSG_EXECUTE_METHOD, req->method_id,
+                       req->method_in, req->method_in_size, req->method_out_size);
+        if (r < 0)
+                request_fail(req, status_from_errno(r), NULL);
+}
+
 static void call_done(Broker *b, Call *call, lwmi_status status, const void *data, size_t size) {
         Request *req = call->request;
         _cleanup_(lwmi_object_unrefp) lwmi_object *o = NULL;
@@ -612,7 +635,13 @@ static void call_done(Broker *b, Call *call, lwmi_status status, const void *dat
         case REQUEST_SET:
                 break;
         case REQUEST_METHOD: {
-                int r = lwmi_class_spawn_instance(req->out_class, &o);
+                int r;
+
+                if (call->type == WIRE_MSG_QUERY_INSTANCE) {
+                        method_after_query(b, req, call);
+                        break;
+                }
+                r = lwmi_class_spawn_instance(req->out_class, &o);
 
                 if (r >= 0)
                         r = block_decode(req->out_layout, data, size, o);
@@ -1081,6 +1110,7 @@ static int client_exec_method(Conn *c, const WireMsg *m) {
         size_t size, index = 0;
         uint32_t method_id, out_size;
         lwmi_status st;
+        Request *req;
         Provider *p;
         int r;
 
@@ -1140,8 +1170,32 @@ static int client_exec_method(Conn *c, const WireMsg *m) {
                         return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
         }
         out_size = out_layout->fixed ? (uint32_t) MAX(out_layout->size, (size_t) 1) : 256;
-        return single_call(c, m, ns, p, index, REQUEST_METHOD, WIRE_MSG_EXECUTE_METHOD, method_id,
-                           &data, out_size, &out_layout, &out_cls);
+        req = request_new(c, REQUEST_METHOD, m->request_id, ns);
+        if (!req)
+                return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
+        req->out_layout = TAKE_PTR(out_layout);
+        req->out_class = TAKE_PTR(out_cls);
+        req->method_id = method_id;
+        req->method_out_size = out_size;
+        if (data.len > 0) {
+                req->method_in = malloc(data.len);
+                if (!req->method_in)
+                        request_fail(req, WBEM(OUT_OF_MEMORY), NULL);
+                else
+                        memcpy(req->method_in, data.s, data.len);
+                req->method_in_size = data.len;
+        }
+        /* The instance's query first (spec 57); call_done() then starts the method. */
+        req->n_calls++;
+        if (req->status == 0) {
+                r = call_start(req, p, index, WIRE_MSG_QUERY_INSTANCE, 0, NULL, 0,
+                               MAX(p->min_size, 64u));
+                if (r < 0)
+                        request_fail(req, status_from_errno(r), NULL);
+        }
+        req->n_calls--;
+        request_maybe_finish(req);
+        return 0;
 }
 
 static int client_cancel(Conn *c, const WireMsg *m) {

@@ -652,6 +652,9 @@ static void test_writes_and_methods(void) {
         ASSERT_OK(lwmi_class_spawn_instance(in_cls, &in));
         ASSERT_OK(lwmi_object_set_uint64(in, "A", 41));
         send_object(&c, WIRE_MSG_EXEC_METHOD, 25, WPATH, "Add", in);
+        /* spec 57: the instance is queried first */
+        rid = provider_expect_query(&prov, NULL);
+        provider_reply(&prov, rid, 0, 0, block42, sizeof(block42));
         rid = provider_expect_set(&prov, WIRE_MSG_EXECUTE_METHOD, &item, data, &size);
         ASSERT_EQ(item, 1u);
         ASSERT_EQ(size, 4u);
