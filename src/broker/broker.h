@@ -75,7 +75,13 @@ typedef struct Provider {
         unsigned n_collect_calls; /* QUERY_INSTANCE calls running (Expensive providers) */
         lwmi_object *ev_cls;      /* the class of the events' layout below (referenced) */
         BlockLayout *ev_layout;   /* its data block layout, for FIRE_EVENT(S) */
-        Instance *instances;      /* registration order = index */
+        int *ev_item_of_prop;     /* per property of ev_cls: its layout item, or -1 */
+        ssize_t ev_idx_name, ev_idx_active, ev_idx_time; /* InstanceName, Active, TIME_CREATED */
+        uint64_t ev_checked;     /* Broker.fire_serial when ev_cls was last checked */
+        uint32_t ev_name_id;     /* the instance whose name is cached in ev_name */
+        uint64_t ev_name_serial; /* Broker.fire_serial of that cache */
+        char *ev_name;
+        Instance *instances; /* registration order = index */
         size_t n_instances;
         size_t alloc_instances;
         struct Provider *next;
@@ -267,6 +273,7 @@ struct Broker {
         Call **call_index; /* by id, see call_lookup() */
         size_t n_calls;
         uint32_t next_call_id;
+        uint64_t fire_serial; /* one per FIRE_EVENT(S) frame: per-frame caches of providers */
         Request *requests;
         Subscription *subs;
         CollectHold *holds;

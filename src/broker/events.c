@@ -572,11 +572,23 @@ void events_flush(Broker *b) {
  * An event encoded once for all its subscribers: as class name + values with
  * @cls (sent once per subscription in CLASSES), or whole (@cls NULL).
  */
+typedef struct RawEvent RawEvent;
 typedef struct EvEnc {
         const lwmi_object *cls;
         const char *data;
         size_t size;
+        lwmi_object *ev; /* the event as an object, or NULL: built from @raw when needed */
+        RawEvent *raw;
 } EvEnc;
+
+static lwmi_object *raw_object(RawEvent *re);
+
+/* The event as an object (GROUP BY, the first dropped event): NULL without memory. */
+static lwmi_object *ev_object(EvEnc *e) {
+        if (!e->ev && e->raw)
+                e->ev = raw_object(e->raw);
+        return e->ev;
+}
 
 /* Adds one event to the batch of @s (sub_has_room() said yes). */
 static void sub_send(Subscription *s, const EvEnc *e) {
@@ -651,14 +663,14 @@ static void sub_report_overflow(Broker *b, Subscription *s) {
 }
 
 /* Queues an event (@e, the encoding of @ev) for @s, or drops it when the queue is full. */
-static void sub_offer(Broker *b, Subscription *s, lwmi_object *ev, const EvEnc *e) {
+static void sub_offer(Broker *b, Subscription *s, EvEnc *e) {
         sub_report_overflow(b, s);
         if (s->n_dropped_unreported > 0 || !sub_has_room(s)) {
                 /* Never block on a slow subscriber: drop, count, report later. */
                 if (s->n_dropped_unreported == 0) {
                         log_warn("subscription %u of %s: queue full, dropping events",
                                  s->request_id, s->client->name ? s->client->name : "?");
-                        s->first_dropped = lwmi_object_ref(ev);
+                        s->first_dropped = lwmi_object_ref(ev_object(e));
                         s->client->n_subs_dropping++;
                 }
                 s->n_dropped++;
@@ -766,17 +778,17 @@ static void group_flush(Broker *b, Subscription *s) {
                 lwmi_object_set_namespace(agg, NULL, NS_WMI);
                 if (cim_object_encode_full(agg, &enc) < 0 || enc.oom)
                         continue;
-                sub_offer(b, s, agg, &(EvEnc){ .data = enc.s, .size = enc.len });
+                sub_offer(b, s, &(EvEnc){ .data = enc.s, .size = enc.len, .ev = agg });
         }
         groups_clear(s);
 }
 
 /* An event that matched @s: queued, or counted in a GROUP WITHIN window. */
-static void sub_emit(Broker *b, Subscription *s, lwmi_object *ev, const EvEnc *e) {
-        if (s->query->has_group)
-                group_add(s, ev);
-        else
-                sub_offer(b, s, ev, e);
+static void sub_emit(Broker *b, Subscription *s, EvEnc *e) {
+        if (!s->query->has_group)
+                sub_offer(b, s, e);
+        else if (ev_object(e))
+                group_add(s, e->ev);
 }
 
 static uint64_t slow_limit(const Broker *b) {
@@ -843,7 +855,7 @@ static void event_deliver_ns(Broker *b, const char *ns, lwmi_object *ev) {
         if ((ev->cls ? cim_object_encode(ev, &enc) : cim_object_encode_full(ev, &enc)) < 0 ||
             enc.oom)
                 return;
-        e = (EvEnc){ .cls = ev->cls, .data = enc.s, .size = enc.len };
+        e = (EvEnc){ .cls = ev->cls, .data = enc.s, .size = enc.len, .ev = ev };
         for (Subscription *s = b->subs; s; s = s->next) {
                 bool match = !s->query->where;
 
@@ -852,7 +864,7 @@ static void event_deliver_ns(Broker *b, const char *ns, lwmi_object *ev) {
                         continue;
                 if (!match && (wql_query_eval_object(s->query, ev, &match, NULL) < 0 || !match))
                         continue;
-                sub_emit(b, s, ev, &e);
+                sub_emit(b, s, &e);
         }
 }
 
@@ -898,46 +910,209 @@ void events_static_op(Broker *b, const char *ns, lwmi_object *target, lwmi_objec
         event_deliver_ns(b, ns, ev);
 }
 
-static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const void *data,
-                          size_t size) {
-        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL, *ev = NULL;
-        _cleanup_free_ char *name = NULL;
+/*
+ * An extrinsic event of a provider on its way to the subscribers, without an
+ * object: its data items decoded into values, WHERE evaluated on them, and
+ * the encoding written from them (once, for every subscriber). The object is
+ * built only when a subscription needs one (GROUP BY, a dropped event's
+ * report, system properties in a WHERE).
+ */
+struct RawEvent {
+        Provider *p;
+        const void *data;
+        size_t size;
+        lwmi_value *vals; /* one per layout item */
+        lwmi_value v_name, v_active, v_time;
+        lwmi_object *ev;
+        lwmi_value self, scratch; /* for the WHERE's system properties */
+};
+
+/* Property @i of the event's class: a data item, one the broker sets, or the class default. */
+static const lwmi_value *raw_prop(RawEvent *re, size_t i) {
+        const Provider *p = re->p;
+        int item = p->ev_item_of_prop[i];
+
+        if (item >= 0)
+                return &re->vals[item];
+        if ((ssize_t) i == p->ev_idx_name)
+                return &re->v_name;
+        if ((ssize_t) i == p->ev_idx_active)
+                return &re->v_active;
+        if ((ssize_t) i == p->ev_idx_time)
+                return &re->v_time;
+        return &p->ev_cls->props[i].value;
+}
+
+static lwmi_object *raw_object(RawEvent *re) {
+        lwmi_object *ev = NULL;
+
+        if (re->ev)
+                return re->ev;
+        if (lwmi_class_spawn_instance(re->p->ev_cls, &ev) < 0)
+                return NULL;
+        for (size_t i = 0; i < ev->n_props; i++) {
+                lwmi_value_clear(&ev->props[i].value);
+                if (lwmi_value_copy(&ev->props[i].value, raw_prop(re, i)) < 0) {
+                        lwmi_object_unref(ev);
+                        return NULL;
+                }
+        }
+        lwmi_object_set_namespace(ev, NULL, NS_WMI);
+        return re->ev = ev;
+}
+
+static const lwmi_value *raw_lookup(void *userdata, const WqlProperty *prop) {
+        RawEvent *re = userdata;
+        const lwmi_object *cls = re->p->ev_cls;
+        lwmi_object *ev;
+
+        if (!prop->is_system) {
+                for (size_t i = 0; i < cls->n_props; i++)
+                        if (lwmi_name_eq(cls->props[i].name, prop->parts[0]))
+                                return raw_prop(re, i);
+                return NULL;
+        }
+        ev = raw_object(re);
+        if (!ev)
+                return NULL;
+        if (lwmi_name_eq(prop->parts[0], "__this")) {
+                re->self = (lwmi_value){ .type = LWMI_CIM_OBJECT, .u.object = ev };
+                return &re->self;
+        }
+        lwmi_value_clear(&re->scratch);
+        return lwmi_object_get(ev, prop->parts[0], &re->scratch, NULL) < 0 ? NULL : &re->scratch;
+}
+
+/* Once per FIRE_EVENTS frame: the provider's class, and its layout when the class changed. */
+static int provider_event_class(Broker *b, Provider *p) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
+        BlockLayout *layout = NULL;
+        int *map;
+
+        if (p->ev_checked == b->fire_serial && p->ev_cls)
+                return 0;
+        if (!p->class_name || repo_get_class(b->repo, NS_WMI, p->class_name, &cls) < 0)
+                return -ENOENT;
+        p->ev_checked = b->fire_serial;
+        if (cls == p->ev_cls)
+                return 0;
+        if (block_layout_compute(cls, ev_lookup, &(EvLookup){ .repo = b->repo }, &layout, NULL) <
+            0) {
+                log_warn("provider %s: no data block layout for class %s", p->conn->name,
+                         p->class_name);
+                return -EINVAL;
+        }
+        map = malloc(MAX(cls->n_props, (size_t) 1) * sizeof(*map));
+        if (!map) {
+                block_layout_free(layout);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < cls->n_props; i++)
+                map[i] = -1;
+        for (size_t k = 0; k < layout->n_items; k++)
+                if (layout->items[k].prop_index < cls->n_props)
+                        map[layout->items[k].prop_index] = (int) k;
+        block_layout_free(p->ev_layout);
+        lwmi_object_unref(p->ev_cls);
+        free(p->ev_item_of_prop);
+        p->ev_layout = layout;
+        p->ev_cls = TAKE_PTR(cls);
+        p->ev_item_of_prop = map;
+        p->ev_idx_name = lwmi_object_find_property(p->ev_cls, "InstanceName");
+        p->ev_idx_active = lwmi_object_find_property(p->ev_cls, "Active");
+        p->ev_idx_time = lwmi_object_find_property(p->ev_cls, "TIME_CREATED");
+        return 0;
+}
+
+/* The name of the firing instance, cached for the frame. */
+static const char *provider_event_name(Broker *b, Provider *p, uint32_t instance_id) {
         ssize_t idx;
 
-        close_slow_subscribers(b);
-        if (!b->subs || !p->class_name || repo_get_class(b->repo, NS_WMI, p->class_name, &cls) < 0)
-                return;
-        /* The layout of the provider's class, computed again only when the class changed. */
-        if (cls != p->ev_cls) {
-                BlockLayout *layout = NULL;
-
-                if (block_layout_compute(cls, ev_lookup, &(EvLookup){ .repo = b->repo }, &layout,
-                                         NULL) < 0) {
-                        log_warn("provider %s: no data block layout for class %s", p->conn->name,
-                                 p->class_name);
-                        return;
-                }
-                block_layout_free(p->ev_layout);
-                lwmi_object_unref(p->ev_cls);
-                p->ev_layout = layout;
-                p->ev_cls = lwmi_object_ref(cls);
-        }
-        if (lwmi_class_spawn_instance(cls, &ev) < 0 ||
-            block_decode(p->ev_layout, data, size, ev) < 0) {
-                log_warn("provider %s: event data does not match class %s", p->conn->name,
-                         p->class_name);
-                return;
-        }
+        if (p->ev_name && p->ev_name_serial == b->fire_serial && p->ev_name_id == instance_id)
+                return p->ev_name;
+        free(p->ev_name);
         idx = instance_find_id(p, instance_id);
         if (idx >= 0)
-                name = instance_name(p, (size_t) idx);
-        else if (asprintf(&name, "%s_0", p->device) < 0)
-                name = NULL;
-        if (name && lwmi_object_find_property(ev, "InstanceName") >= 0)
-                lwmi_object_set_string(ev, "InstanceName", name);
-        if (lwmi_object_find_property(ev, "Active") >= 0)
-                lwmi_object_set_bool(ev, "Active", true);
-        event_deliver(b, ev);
+                p->ev_name = instance_name(p, (size_t) idx);
+        else if (asprintf(&p->ev_name, "%s_0", p->device) < 0)
+                p->ev_name = NULL;
+        p->ev_name_id = instance_id;
+        p->ev_name_serial = b->fire_serial;
+        return p->ev_name;
+}
+
+static uint64_t filetime_now(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return FILETIME_UNIX_EPOCH + (uint64_t) ts.tv_sec * 10000000ULL +
+               (uint64_t) ts.tv_nsec / 100u;
+}
+
+static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const void *data,
+                          size_t size) {
+        lwmi_value stack_vals[16], *vals = stack_vals;
+        const lwmi_value *stack_ptrs[32], **ptrs = stack_ptrs;
+        _cleanup_free_ lwmi_value *heap_vals = NULL;
+        _cleanup_free_ const lwmi_value **heap_ptrs = NULL;
+        _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
+        const lwmi_object *cls;
+        const char *name;
+        RawEvent re;
+        EvEnc e = { 0 };
+        size_t n_items;
+
+        if (provider_event_class(b, p) < 0)
+                return;
+        cls = p->ev_cls;
+        n_items = p->ev_layout->n_items;
+        if (n_items > ELEMENTSOF(stack_vals) &&
+            !(vals = heap_vals = calloc(n_items, sizeof(*vals))))
+                return;
+        if (cls->n_props > ELEMENTSOF(stack_ptrs) &&
+            !(ptrs = heap_ptrs = calloc(cls->n_props, sizeof(*ptrs))))
+                return;
+        for (size_t k = 0; k < n_items; k++)
+                vals[k] = (lwmi_value) LWMI_VALUE_NULL;
+        re = (RawEvent){
+                .p = p, .data = data, .size = size, .vals = vals, .scratch = LWMI_VALUE_NULL
+        };
+        if (block_decode_values(p->ev_layout, data, size, vals) < 0) {
+                log_warn("provider %s: event data does not match class %s", p->conn->name,
+                         p->class_name);
+                goto out;
+        }
+        name = provider_event_name(b, p, instance_id);
+        re.v_name = (lwmi_value){ .type = LWMI_CIM_STRING,
+                                  .is_null = !name,
+                                  .u.string = (char *) name };
+        lwmi_value_set_bool(&re.v_active, true);
+        lwmi_value_set_uint(&re.v_time, LWMI_CIM_UINT64, filetime_now());
+
+        for (Subscription *s = b->subs; s; s = s->next) {
+                bool match = !s->query->where;
+
+                if (!s->client || s->client->dead || !ns_eq(s->ns, NS_WMI) ||
+                    !lwmi_object_derives_from(cls, s->class_name))
+                        continue;
+                if (!match &&
+                    (wql_query_eval(s->query, raw_lookup, NULL, &re, &match, NULL) < 0 || !match))
+                        continue;
+                if (!e.cls) {
+                        /* Encoded once, for the first subscriber that takes it. */
+                        for (size_t i = 0; i < cls->n_props; i++)
+                                ptrs[i] = raw_prop(&re, i);
+                        if (cim_encode_instance_values(&enc, cls, NS_WMI, ptrs) < 0 || enc.oom)
+                                break;
+                        e = (EvEnc){ .cls = cls, .data = enc.s, .size = enc.len, .raw = &re };
+                }
+                sub_emit(b, s, &e);
+        }
+out:
+        for (size_t k = 0; k < n_items; k++)
+                lwmi_value_clear(&vals[k]);
+        lwmi_value_clear(&re.scratch);
+        lwmi_object_unref(re.ev);
 }
 
 /* Whether some subscription may want the intrinsic event class @event_class. */
@@ -1008,6 +1183,10 @@ int events_fire(Conn *c, const WireMsg *m) {
         const void *data;
         size_t size;
 
+        b->fire_serial++;
+        close_slow_subscribers(b);
+        if (!b->subs)
+                return 0;
         if (m->type == WIRE_MSG_FIRE_EVENT) {
                 Provider *p;
 
@@ -1019,12 +1198,16 @@ int events_fire(Conn *c, const WireMsg *m) {
         }
         WireList l;
 
+        Provider *p = NULL;
+
         wire_msg_read(m, &l);
         while (wire_list_next_event(&l, &guid, &id, &data, &size) > 0) {
-                Provider *p = provider_find(b, &guid);
-
+                if (!p || !lwmi_guid_equal(&p->guid, &guid))
+                        p = provider_find(b, &guid);
                 if (p && p->conn == c)
                         event_fan_out(b, p, id, data, size);
+                if (!b->subs)
+                        break; /* the last subscriber went (a slow one closed) */
         }
         return 0;
 }
@@ -1158,7 +1341,7 @@ static void poll_modified(Broker *b, Subscription *s, lwmi_object *now, lwmi_obj
                 return;
         if (cim_object_encode(ev, &enc) < 0 || enc.oom)
                 return;
-        sub_emit(b, s, ev, &(EvEnc){ .cls = ev->cls, .data = enc.s, .size = enc.len });
+        sub_emit(b, s, &(EvEnc){ .cls = ev->cls, .data = enc.s, .size = enc.len, .ev = ev });
 }
 
 /**

@@ -58,6 +58,8 @@ Provider *provider_free(Provider *p) {
         free(p->instances);
         block_layout_free(p->ev_layout);
         lwmi_object_unref(p->ev_cls);
+        free(p->ev_item_of_prop);
+        free(p->ev_name);
         free(p->device);
         free(p->class_name);
         free(p);

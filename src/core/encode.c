@@ -348,6 +348,43 @@ int cim_object_encode_full(const lwmi_object *o, StrBuf *out) {
         return encode(o, out, true);
 }
 
+/**
+ * cim_encode_instance_values() - append the encoding cim_object_encode()
+ * gives an instance of @cls with no qualifiers of its own, placed in @ns, whose
+ * property i has the value @values[i]: for callers that have the values but
+ * no object (wmid's events).
+ * @out: the buffer
+ * @cls: the class
+ * @ns: the namespace, or NULL
+ * @values: one value per property of @cls, in its order
+ *
+ * Return: as cim_object_encode().
+ */
+int cim_encode_instance_values(StrBuf *out, const lwmi_object *cls, const char *ns,
+                               const lwmi_value *const *values) {
+        size_t start = out->len;
+        int r = 0;
+
+        assert_return(cls && cls->genus == CIM_GENUS_CLASS && values, -EINVAL);
+        strbuf_append_n(out, CIM_MAGIC, 4);
+        put_u8(out, CIM_VERSION);
+        put_u8(out, CIM_KIND_INSTANCE);
+        if ((r = put_str(out, cls->name)) < 0 || (r = put_str_n(out, NULL)) < 0 ||
+            (r = put_str_n(out, ns)) < 0 || (r = put_quals(out, &(CimQualifierSet){})) < 0)
+                goto fail;
+        put_u32(out, (uint32_t) cls->n_props);
+        for (size_t i = 0; i < cls->n_props; i++)
+                if ((r = put_value(out, values[i])) < 0)
+                        goto fail;
+        if (out->oom)
+                return -ENOMEM;
+        return 0;
+fail:
+        if (!out->oom)
+                strbuf_truncate(out, start);
+        return r;
+}
+
 /* ---- reader ---- */
 
 typedef struct Reader {

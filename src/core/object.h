@@ -134,6 +134,13 @@ int cim_object_decode(const void *data, size_t size, CimClassLookupFn lookup, vo
  */
 int cim_object_encode_full(const lwmi_object *o, StrBuf *out);
 
+/*
+ * The encoding of an instance of @cls (no qualifiers of its own, namespace
+ * @ns) from one value per class property, without building the object.
+ */
+int cim_encode_instance_values(StrBuf *out, const lwmi_object *cls, const char *ns,
+                               const lwmi_value *const *values);
+
 /* Deep structural equality of two objects (names compared exactly). */
 bool cim_object_equal(const lwmi_object *a, const lwmi_object *b);
 

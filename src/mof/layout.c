@@ -576,7 +576,7 @@ static uint64_t read_le(const uint8_t *p, size_t n) {
         return v;
 }
 
-static int decode_items(const BlockLayout *l, Reader *rd, lwmi_object *inst);
+static int decode_items(const BlockLayout *l, Reader *rd, lwmi_object *inst, lwmi_value *vals);
 
 /* Decodes one element of item @it into @v (uninitialized). */
 static int decode_element(const BlockItem *it, Reader *rd, lwmi_value *v) {
@@ -703,7 +703,7 @@ static int decode_element(const BlockItem *it, Reader *rd, lwmi_value *v) {
                 r = lwmi_class_spawn_instance(it->embedded->cls, &o);
                 if (r < 0)
                         return r;
-                r = decode_items(it->embedded, rd, o);
+                r = decode_items(it->embedded, rd, o, NULL);
                 if (r < 0)
                         return r;
                 /* The footprint of an embedded class is padded to its alignment (sizeof). */
@@ -752,17 +752,21 @@ static int value_get_count(const lwmi_value *v, uint64_t *ret) {
         }
 }
 
-static int decode_items(const BlockLayout *l, Reader *rd, lwmi_object *inst) {
-        _cleanup_free_ uint64_t *counts = NULL;
+/* Decodes the items into the properties of @inst, or into @vals[i] (one per item) when given. */
+static int decode_items(const BlockLayout *l, Reader *rd, lwmi_object *inst, lwmi_value *vals) {
+        _cleanup_free_ uint64_t *heap_counts = NULL;
+        uint64_t stack_counts[16] = { 0 }, *counts = stack_counts;
         size_t start = rd->pos;
         int r;
 
         /* A fixed block must be there in full; the rest is checked item by item. */
         if (l->fixed && l->size > rd->size - rd->pos)
                 return -EBADMSG;
-        counts = calloc(MAX(l->n_items, (size_t) 1), sizeof(*counts));
-        if (!counts)
-                return -ENOMEM;
+        if (l->n_items > ELEMENTSOF(stack_counts)) {
+                counts = heap_counts = calloc(l->n_items, sizeof(*counts));
+                if (!counts)
+                        return -ENOMEM;
+        }
 
         for (size_t i = 0; i < l->n_items; i++) {
                 const BlockItem *it = &l->items[i];
@@ -798,6 +802,11 @@ static int decode_items(const BlockLayout *l, Reader *rd, lwmi_object *inst) {
                                 v.u.array.items[k] = e;
                         }
                 }
+                if (vals) {
+                        vals[i] = v;
+                        v = (lwmi_value) LWMI_VALUE_NULL;
+                        continue;
+                }
                 /* an instance of the layout's class has the property at the same index */
                 if (!inst)
                         prop = NULL;
@@ -830,7 +839,25 @@ int block_decode(const BlockLayout *l, const void *data, size_t size, lwmi_objec
 
         if (!l || (!data && size > 0))
                 return -EINVAL;
-        return decode_items(l, &rd, inst);
+        return decode_items(l, &rd, inst, NULL);
+}
+
+/**
+ * block_decode_values() - decode the data items of a block without an object.
+ * @l: the layout
+ * @data: the block
+ * @size: its size
+ * @vals: l->n_items values, NULL on entry; filled in item order (the caller
+ *        clears them, also on failure)
+ *
+ * Return: as block_decode().
+ */
+int block_decode_values(const BlockLayout *l, const void *data, size_t size, lwmi_value *vals) {
+        Reader rd = { .data = data, .size = size, .pos = 0 };
+
+        if (!l || !vals || (!data && size > 0))
+                return -EINVAL;
+        return decode_items(l, &rd, NULL, vals);
 }
 
 /* ------------------------------------------------------------------------- */

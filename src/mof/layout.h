@@ -100,6 +100,7 @@ int block_layout_compute_method(const lwmi_object *cls, const char *method, bool
  * bad UTF-16) with no partial state promised, -ENOMEM.
  */
 int block_decode(const BlockLayout *l, const void *data, size_t size, lwmi_object *inst);
+int block_decode_values(const BlockLayout *l, const void *data, size_t size, lwmi_value *vals);
 
 /*
  * block_encode() - append the byte image of @inst's data items to @out.
