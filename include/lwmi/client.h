@@ -367,6 +367,15 @@ int lwmi_client_exec_method_async(lwmi_client *c, const char *path, const char *
                                   lwmi_call **ret_call);
 int lwmi_client_delete_instance_async(lwmi_client *c, const char *path, const lwmi_sink *sink,
                                       void *userdata, lwmi_call **ret_call);
+/*
+ * lwmi_client_put_property_async(): sends @value with its own type; the broker
+ * converts it to the property's (a value that does not convert ends the call
+ * with WBEM_E_VALUE_OUT_OF_RANGE or WBEM_E_INVALID_PARAMETER), so no class is
+ * fetched first.
+ */
+int lwmi_client_put_property_async(lwmi_client *c, const char *path, const char *property,
+                                   const lwmi_value *value, const lwmi_sink *sink, void *userdata,
+                                   lwmi_call **ret_call);
 /**
  * lwmi_client_exec_notification_query_async() - subscribe to events
  * (IWbemServices::ExecNotificationQueryAsync): each event batch is one

@@ -6,8 +6,10 @@
  * Theory of operation: everything is asynchronous underneath. A request gets a
  * fresh request id and an lwmi_call that sits in the connection's list of
  * pending calls until the broker's final STATUS for that id arrives.
- * lwmi_client_process() writes queued requests, reads whatever the socket has,
- * and dispatches every complete frame to its call: OBJECTS and EVENTS become
+ * lwmi_client_process() writes queued requests, reads once (up to 64 KiB: a
+ * short read means the socket is empty, so the waiting loops poll() before the
+ * next recv() rather than trying again for EAGAIN), and dispatches every
+ * complete frame in the buffer to its call: OBJECTS and EVENTS become
  * indicate(), STATUS becomes the one set_status(), after which the call leaves
  * the list. Frames for ids that are no longer pending (a call dropped by its
  * owner, or one cancelled after a timeout) are ignored, so a late answer is
@@ -67,6 +69,7 @@ struct lwmi_client {
         uint32_t next_id;
         bool broken;
         bool processing;
+        bool read_idle; /* the last read emptied the socket and its frames were dispatched */
         WireReader in;
         WireWriter out;
         lwmi_call *calls; /* pending calls, in no particular order */
@@ -295,23 +298,42 @@ static int client_flush(lwmi_client *c) {
         return wire_writer_pending(&c->out) == 0;
 }
 
-/* Reads once. Return: bytes read (> 0), 0 at EOF, -EAGAIN, other negative errno. */
+/*
+ * Reads once. A short read (or EAGAIN) means the socket was empty: c->read_idle
+ * tells the waiting loops to poll() before reading again, rather than making a
+ * recv() that can only say EAGAIN (once the frames read are dispatched).
+ * Return: bytes read (> 0), 0 at EOF, -EAGAIN, other negative errno.
+ */
 static int client_read(lwmi_client *c) {
         size_t avail;
         ssize_t n;
         void *p;
         int r;
 
+        c->read_idle = false;
         r = wire_reader_reserve(&c->in, CLIENT_READ_CHUNK, &p, &avail);
         if (r < 0)
                 return r;
         do
                 n = recv(c->fd, p, avail, MSG_DONTWAIT);
         while (n < 0 && errno == EINTR);
-        if (n < 0)
+        if (n < 0) {
+                c->read_idle = errno == EAGAIN;
                 return -errno;
+        }
         wire_reader_commit(&c->in, (size_t) n);
+        c->read_idle = n > 0 && (size_t) n < avail;
         return n > INT32_MAX ? INT32_MAX : (int) n;
+}
+
+/*
+ * Whether a wait may skip the read before poll(): the last read emptied the
+ * socket and every complete frame it brought was dispatched (process() walks
+ * them all), so anything new is announced by POLLIN. Not inside a callback:
+ * process() must report -EBUSY there.
+ */
+static bool client_read_idle(const lwmi_client *c) {
+        return c->read_idle && !c->processing && !c->broken;
 }
 
 /* The decoder's class lookup: the classes the broker sent for this call. */
@@ -485,24 +507,20 @@ _public_ int lwmi_client_process(lwmi_client *c) {
         if (r < 0)
                 goto out;
 
+        /* one read: a short one emptied the socket, the next comes after poll() */
         r = client_read(c);
-        if (r == -EAGAIN) {
-                r = 0;
-        } else if (r <= 0) {
-                client_break(c);
-        } else {
+        if (r > 0)
                 did = 1;
-                while ((r = wire_reader_next(&c->in, &f)) > 0) {
-                        if (client_dispatch(c, &f) < 0) {
-                                client_break(c);
-                                break;
-                        }
-                        if (c->broken)
-                                break;
-                }
-                if (r < 0)
+        else if (r != -EAGAIN)
+                client_break(c);
+        /* every complete frame, read now or earlier, before the caller polls again */
+        while (!c->broken && (r = wire_reader_next(&c->in, &f)) > 0) {
+                did = 1;
+                if (client_dispatch(c, &f) < 0)
                         client_break(c);
         }
+        if (r < 0)
+                client_break(c);
 out:
         c->processing = false;
         if (c->broken) {
@@ -660,13 +678,15 @@ static int client_handshake(lwmi_client *c, const char *path, lwmi_error *err) {
                         break;
                 if (r > 0)
                         break;
-                r = client_read(c);
-                if (r == 0)
-                        return connect_fail(err, -ECONNRESET, path);
-                if (r > 0)
-                        continue;
-                if (r != -EAGAIN)
-                        return connect_fail(err, r, path);
+                if (!c->read_idle) {
+                        r = client_read(c);
+                        if (r == 0)
+                                return connect_fail(err, -ECONNRESET, path);
+                        if (r > 0)
+                                continue; /* a short read: poll() before the next one */
+                        if (r != -EAGAIN)
+                                return connect_fail(err, r, path);
+                }
                 if (remaining(deadline) == 0) {
                         lwmi_error_set(err, (lwmi_status) LWMI_WBEM_E_TIMED_OUT,
                                        "no answer from the broker at %s", path);
@@ -675,7 +695,10 @@ static int client_handshake(lwmi_client *c, const char *path, lwmi_error *err) {
                 r = lwmi_client_wait(c, remaining(deadline));
                 if (r < 0)
                         return connect_fail(err, r, path);
+                c->read_idle = false;
         }
+        /* frames that came with HELLO_REPLY wait in the reader: read before any poll() */
+        c->read_idle = c->read_idle && wire_reader_buffered(&c->in) == 0;
         if (r < 0 || f.type != WIRE_MSG_HELLO_REPLY || wire_msg_decode_frame(&f, &m) < 0 ||
             wire_msg_read(&m, &version, &max_frame, &status, &name) < 0) {
                 lwmi_error_set(err, (lwmi_status) LWMI_WBEM_E_INVALID_STREAM,
@@ -727,6 +750,7 @@ _public_ int lwmi_client_connect(const char *socket_path, const char *namespace_
         c->pid = lwmi_internal_self_pid();
         c->timeout_usec = LWMI_CLIENT_TIMEOUT_DEFAULT_USEC;
         c->next_id = 1;
+        c->read_idle = true; /* nothing can come before HELLO: poll() first */
         c->in = (WireReader) WIRE_READER_INIT(WIRE_FRAME_MAX_DEFAULT);
         c->out = (WireWriter) WIRE_WRITER_INIT(WIRE_FRAME_MAX_DEFAULT);
         r = lwmi_namespace_normalize(namespace_ ?: CLIENT_NAMESPACE_DFLT, &c->namespace_);
@@ -853,19 +877,28 @@ _public_ int lwmi_enum_next(lwmi_enum *e, uint64_t timeout_usec, size_t max,
                         }
                         return 0;
                 }
-                /* Take what is there already before any wait. */
-                r = lwmi_client_process(e->client);
-                if (r == -ENOTCONN && !e->done)
-                        return -ENOTCONN;
-                if (r < 0 && r != -ENOTCONN)
-                        return r;
-                if (r != 0)
-                        continue; /* -ENOTCONN too: the call was ended, loop to report it */
-                if (remaining(deadline) == 0)
-                        return -ETIMEDOUT;
+                /*
+                 * Take what is there already before any wait, unless the last
+                 * read emptied the socket: then poll() first, one recv() per
+                 * wake-up rather than a second one that says EAGAIN.
+                 */
+                if (!client_read_idle(e->client)) {
+                        r = lwmi_client_process(e->client);
+                        if (r == -ENOTCONN && !e->done)
+                                return -ENOTCONN;
+                        if (r < 0 && r != -ENOTCONN)
+                                return r;
+                        if (r != 0)
+                                continue; /* -ENOTCONN too: the call was ended, loop to report it */
+                        if (remaining(deadline) == 0)
+                                return -ETIMEDOUT;
+                }
                 r = lwmi_client_wait(e->client, remaining(deadline));
                 if (r < 0 && r != -ENOTCONN)
                         return r;
+                if (r == 0 && remaining(deadline) == 0)
+                        return -ETIMEDOUT;    /* poll() saw nothing: a recv() would say EAGAIN */
+                e->client->read_idle = false; /* ready or interrupted: read once */
         }
 }
 
@@ -1350,6 +1383,40 @@ _public_ int lwmi_client_exec_method_async(lwmi_client *c, const char *path, con
         if (r >= 0)
                 r = wire_msg_build(&m, WIRE_MSG_EXEC_METHOD, call->id, c->namespace_, path, method,
                                    b.s, b.len);
+        return async_submit(call, &m, r, ret_call);
+}
+
+_public_ int lwmi_client_put_property_async(lwmi_client *c, const char *path, const char *property,
+                                            const lwmi_value *value, const lwmi_sink *sink,
+                                            void *userdata, lwmi_call **ret_call) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL, *carrier = NULL;
+        _cleanup_strbuf_ StrBuf b = STRBUF_INIT;
+        lwmi_call *call;
+        WireMsg m;
+        int r;
+
+        assert_return(path && property && value, -EINVAL);
+        /*
+         * The value travels in an instance of an ad hoc class with the one
+         * property (encoded with its class); the broker converts it to the
+         * property's type as PUT_PROPERTY always does.
+         */
+        r = lwmi_class_new("__PARAMETERS", NULL, &cls);
+        if (r >= 0)
+                r = lwmi_class_add_property(cls, property, value->type, NULL, NULL);
+        if (r >= 0)
+                r = lwmi_class_spawn_instance(cls, &carrier);
+        if (r >= 0)
+                r = lwmi_object_put(carrier, property, value);
+        if (r >= 0)
+                r = cim_object_encode_full(carrier, &b) < 0 || b.oom ? -ENOMEM : 0;
+        if (r < 0)
+                return r == -ENOMEM ? r : -EINVAL;
+        r = async_prepare(c, true, sink, userdata, &call);
+        if (r < 0)
+                return r;
+        r = wire_msg_build(&m, WIRE_MSG_PUT_PROPERTY, call->id, c->namespace_, path, property, b.s,
+                           b.len);
         return async_submit(call, &m, r, ret_call);
 }
 

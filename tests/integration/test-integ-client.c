@@ -343,6 +343,58 @@ TEST(async_exec_query_sink) {
         h_stop();
 }
 
+/* put_property without blocking: the value goes with its own type, the broker converts it. */
+TEST(async_put_property) {
+        Harness *h = start();
+        lwmi_client *c = h_connect(h);
+        lwmi_sink sink = LWMI_SINK_INIT(on_indicate, on_status);
+        SinkState s = { 0 };
+        lwmi_call *call = NULL;
+        lwmi_object *o = NULL;
+        lwmi_error err = { 0 };
+        lwmi_value v;
+
+        /* a uint32 value for the uint16 IrqModeration: converted by the broker */
+        lwmi_value_set_uint(&v, LWMI_CIM_UINT32, 444);
+        ASSERT_OK(lwmi_client_put_property_async(c, S0, "IrqModeration", &v, &sink, &s, &call));
+        drive(c, call);
+        ASSERT_EQ(s.n_status, 1);
+        ASSERT_UEQ(s.status, 0);
+        ASSERT_EQ(s.n_objects, 0);
+        lwmi_call_unref(call);
+        ASSERT_OK(lwmi_client_get_object(c, S0, &o, &err));
+        ASSERT_EQ(h_get_u64(o, "IrqModeration"), 444);
+        lwmi_object_unref(o);
+
+        /* out of range for uint16: refused, nothing written */
+        s = (SinkState){ 0 };
+        call = NULL;
+        lwmi_value_set_uint(&v, LWMI_CIM_UINT32, 70000);
+        ASSERT_OK(lwmi_client_put_property_async(c, S0, "IrqModeration", &v, &sink, &s, &call));
+        drive(c, call);
+        ASSERT_EQ(s.n_status, 1);
+        ASSERT_TRUE(s.status != 0);
+        lwmi_call_unref(call);
+
+        /* read-only block: WBEM_E_READ_ONLY through set_status */
+        s = (SinkState){ 0 };
+        call = NULL;
+        lwmi_value_set_uint(&v, LWMI_CIM_UINT32, 1);
+        ASSERT_OK(lwmi_client_put_property_async(c,
+                                                 "Sample_DeviceInfo.InstanceName=\"sampledrv_0\"",
+                                                 "FirmwareVersion", &v, &sink, &s, &call));
+        drive(c, call);
+        ASSERT_EQ(s.n_status, 1);
+        ASSERT_UEQ(s.status, (lwmi_status) LWMI_WBEM_E_READ_ONLY);
+        lwmi_call_unref(call);
+
+        ASSERT_OK(lwmi_client_get_object(c, S0, &o, &err));
+        ASSERT_EQ(h_get_u64(o, "IrqModeration"), 444);
+        lwmi_object_unref(o);
+        lwmi_client_unref(c);
+        h_stop();
+}
+
 TEST(write_only_query_refused) {
         Harness *h = start();
         lwmi_client *c = h_connect(h);
