@@ -578,8 +578,9 @@ int main(int argc, char **argv) {
         r = lwmi_device_new(d.name, mof, &dc, &d.device, &err);
         free(mof);
         if (r < 0) {
-                logf_("cannot register with wmid: %s (status 0x%08" PRIx32 ")",
-                      err.message[0] ? err.message : strerror(-r), err.status);
+                logf_("cannot register with wmid: %s (%s, 0x%08" PRIx32 ")",
+                      err.message[0] ? err.message : strerror(-r),
+                      err.status ? lwmi_status_name(err.status) : "no status", err.status);
                 return 1;
         }
         r = setup(&d);
