@@ -81,7 +81,8 @@ typedef struct Provider {
         uint32_t ev_name_id;     /* the instance whose name is cached in ev_name */
         uint64_t ev_name_serial; /* Broker.fire_serial of that cache */
         char *ev_name;
-        Instance *instances; /* registration order = index */
+        uint64_t n_provider_dropped; /* events the provider reported lost (EVENTS_DROPPED) */
+        Instance *instances;         /* registration order = index */
         size_t n_instances;
         size_t alloc_instances;
         struct Provider *next;
@@ -331,6 +332,7 @@ void events_instance_op(Provider *p, size_t index, bool created);
 void events_static_op(Broker *b, const char *ns, lwmi_object *target, lwmi_object *previous,
                       bool deleted);
 int events_fire(Conn *c, const WireMsg *m);
+int events_dropped(Conn *c, const WireMsg *m);
 void events_free_all(Broker *b);
 void events_conn_drained(Conn *c);
 void events_flush(Broker *b);

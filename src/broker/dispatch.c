@@ -1398,6 +1398,8 @@ static int dispatch_provider(Conn *c, const WireMsg *m) {
         case WIRE_MSG_FIRE_EVENT:
         case WIRE_MSG_FIRE_EVENTS:
                 return events_fire(c, m);
+        case WIRE_MSG_EVENTS_DROPPED:
+                return events_dropped(c, m);
         default:
                 return -EBADMSG;
         }

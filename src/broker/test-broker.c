@@ -1449,6 +1449,59 @@ static void test_collection(void) {
  * --slow-subscriber-timeout 0.3: a subscriber whose output stays stuck is
  * disconnected; another one, reading, keeps its events.
  */
+/*
+ * EVENTS_DROPPED: a provider's own drops reach its subscribers as one
+ * __EventDroppedEvent with the exact count; a report for a GUID the
+ * connection does not hold is ignored; later events flow as before.
+ */
+static void test_provider_drops(void) {
+        static const uint8_t nine[1] = { 9 };
+        lwmi_guid g3, g1;
+        lwmi_value v, rep;
+        lwmi_object *ev;
+        uint64_t n;
+        Peer c, prov;
+        WireMsg m;
+
+        ASSERT_OK(lwmi_guid_parse(TEST_GUID3_STR, &g3));
+        ASSERT_OK(lwmi_guid_parse(TEST_GUID_STR, &g1));
+        peer_open(&prov, &broker_main, WIRE_ROLE_PROVIDER, "dropprov");
+        ASSERT_EQ(provider_setup(&prov, "DropDev", TEST_GUID3_STR, 4, 1), 0u);
+        peer_open(&c, &broker_main, WIRE_ROLE_CLIENT, "dropclient");
+        subscribe(&c, 120, "SELECT * FROM Lwmi_TestEvent");
+        expect_function_control(&prov, 1);
+
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_EVENTS_DROPPED, 0, &g1, (uint64_t) 5));
+        peer_send(&prov, &m); /* not its GUID: ignored */
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_EVENTS_DROPPED, 0, &g3, (uint64_t) 42));
+        peer_send(&prov, &m);
+        fire_codes(&prov, 121, nine, 1);
+
+        ev = expect_event(&c, 120);
+        ASSERT_STREQ(lwmi_object_get_class_name(ev), "__EventDroppedEvent");
+        check_time_created(ev);
+        ASSERT_OK(lwmi_object_get(ev, "Event", &v, NULL));
+        ASSERT_EQ(v.type, LWMI_CIM_OBJECT);
+        ASSERT_STREQ(lwmi_object_get_class_name(v.u.object), "__AggregateEvent");
+        ASSERT_OK(lwmi_object_get_uint64(v.u.object, "NumberOfEvents", &n));
+        ASSERT_EQ(n, 42u);
+        ASSERT_OK(lwmi_object_get(v.u.object, "Representative", &rep, NULL));
+        ASSERT_EQ(rep.type, LWMI_CIM_OBJECT);
+        ASSERT_STREQ(lwmi_object_get_class_name(rep.u.object), "Lwmi_TestEvent");
+        lwmi_value_clear(&rep);
+        lwmi_value_clear(&v);
+        lwmi_object_unref(ev);
+
+        ev = expect_event(&c, 120);
+        ASSERT_STREQ(lwmi_object_get_class_name(ev), "Lwmi_TestEvent");
+        ASSERT_OK(lwmi_object_get_uint64(ev, "Code", &n));
+        ASSERT_EQ(n, 9u);
+        lwmi_object_unref(ev);
+        peer_close(&c);
+        expect_function_control(&prov, 0);
+        peer_close(&prov);
+}
+
 static void test_slow_subscriber(void) {
         static const uint8_t burst[200] = { 0 };
         Broker b;
@@ -1733,6 +1786,8 @@ int main(int argc, char **argv) {
         test_group();
         fprintf(stderr, "=== overflow\n");
         test_overflow();
+        fprintf(stderr, "=== provider_drops\n");
+        test_provider_drops();
         fprintf(stderr, "=== garbage\n");
         test_garbage();
         fprintf(stderr, "=== sigterm\n");

@@ -78,6 +78,7 @@ static const WireMsgInfo msg_table[] = {
         { WIRE_MSG_FIRE_EVENTS, "FIRE_EVENTS", "E" },
         { WIRE_MSG_REPLY, "REPLY", "44b" },
         { WIRE_MSG_ALL_DATA, "ALL_DATA", "1D" },
+        { WIRE_MSG_EVENTS_DROPPED, "EVENTS_DROPPED", "g8" },
         { WIRE_MSG_QUERY_INSTANCE, "QUERY_INSTANCE", "g44444" },
         { WIRE_MSG_SET_INSTANCE, "SET_INSTANCE", "g4b444" },
         { WIRE_MSG_SET_ITEM, "SET_ITEM", "g44b444" },

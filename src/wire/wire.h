@@ -66,6 +66,7 @@ typedef enum WireMsgType {
         WIRE_MSG_FIRE_EVENTS = 0x0306,
         WIRE_MSG_REPLY = 0x0307,
         WIRE_MSG_ALL_DATA = 0x0308,
+        WIRE_MSG_EVENTS_DROPPED = 0x0309,
         /* broker -> provider */
         WIRE_MSG_QUERY_INSTANCE = 0x0401,
         WIRE_MSG_SET_INSTANCE = 0x0402,
