@@ -81,13 +81,17 @@
  * eventfd; an external loop sees POLLOUT in lwmi_device_get_events() the next
  * time it asks).
  *
- * Events: lwmi_instance_fire_event() is the one call that never takes the
- * device lock. It copies the event into a bounded lock-free queue that
- * lwmi_device_process() drains into FIRE_EVENTS frames (many events per frame),
- * so events fired on the loop's own thread go out at its next
- * lwmi_device_process(); from other threads, the library thread is woken
- * through an eventfd once per burst, and an external loop sees POLLOUT in
- * lwmi_device_get_events() while events wait. When the queue is full (the
+ * Events: lwmi_instance_fire_event() is the one call that never waits for the
+ * device lock. When nothing is queued, the lock is free (a trylock) and no
+ * output waits, it sends the event itself, as a one-event FIRE_EVENTS frame
+ * written without blocking (the direct path: no thread hop). Otherwise it
+ * copies the event into a bounded lock-free queue that lwmi_device_process()
+ * drains into FIRE_EVENTS frames (many events per frame), so events fired
+ * inside a callback, or while the loop holds the lock or output waits, go out
+ * at the loop's next lwmi_device_process(); from other threads, the library
+ * thread is woken through an eventfd once per burst, and an external loop sees
+ * POLLOUT in lwmi_device_get_events() while events wait. Events keep their
+ * order per producing thread across both paths. When the queue is full (the
  * broker or the socket is slower than the producers, or more than 256 KiB of
  * output already wait), events are dropped and counted, never blocked on:
  * lwmi_device_get_event_stats().
@@ -464,15 +468,28 @@ int lwmi_instance_get_name(lwmi_instance *instance, char **ret);
  * @size: its size, at most the device's event_size_max
  *
  * With events disabled (no FUNCTION_CONTROL enable from the broker) this is one
- * relaxed atomic load: no lock, no system call, no allocation. Enabled, the data
- * is copied into a slot of the device's bounded lock-free queue (no lock, no
- * allocation); the first event of a burst wakes the device's loop through an
- * eventfd (one write per burst). The loop (lwmi_device_process()) sends the
- * queued events of all instances in batches, one FIRE_EVENTS frame per batch.
- * An event the queue cannot take is dropped and counted, never silently lost.
+ * relaxed atomic load: no lock, no system call, no allocation. Enabled:
  *
- * Return: 0 (queued), LWMI_EVENT_NOT_ENABLED (nobody listens: nothing queued,
- * no system call), -EMSGSIZE (above event_size_max, WMI's
+ * - direct path: when the device's queue is empty, pthread_mutex_trylock() of
+ *   the device lock succeeds, no output waits for the socket and the
+ *   connection is up, the event is sent from the caller's thread as a
+ *   one-event FIRE_EVENTS frame, with one non-blocking send(); what the socket
+ *   does not take stays in the device's output and the loop is woken to send
+ *   it when the socket has room (counted in @wakeups). Not taken inside the
+ *   device's callbacks (their replies go out as one write: the queue is used).
+ * - queue: otherwise the data is copied into a slot of the device's bounded
+ *   lock-free queue (no lock, no allocation); the first event of a burst wakes
+ *   the device's loop through an eventfd (one write per burst). The loop
+ *   (lwmi_device_process()) sends the queued events of all instances in
+ *   batches, one FIRE_EVENTS frame per batch.
+ *
+ * Neither path waits: the lock is only tried, the socket is not blocked on.
+ * The queue is checked empty under the lock, so events keep their order per
+ * producing thread. An event the queue cannot take is dropped and counted,
+ * never silently lost.
+ *
+ * Return: 0 (sent or queued), LWMI_EVENT_NOT_ENABLED (nobody listens: nothing
+ * queued, no system call), -EMSGSIZE (above event_size_max, WMI's
  * STATUS_BUFFER_OVERFLOW), -ENOBUFS (the queue is full: the event is dropped
  * and counted), -ENOENT (instance not registered), -EINVAL.
  */
@@ -480,12 +497,15 @@ int lwmi_instance_fire_event(lwmi_instance *instance, const void *data, size_t s
 
 /*
  * struct lwmi_event_stats - counters of a device's event queue (lwmi extension).
- * @queued: events accepted by lwmi_instance_fire_event()
- * @sent: events written into FIRE_EVENTS frames
- * @dropped: events refused with -ENOBUFS (queue full), plus queued events
+ * @queued: events accepted by lwmi_instance_fire_event() (queued or sent
+ *          directly)
+ * @sent: events written into FIRE_EVENTS frames (a directly sent event is
+ *        one event in one frame)
+ * @dropped: events refused with -ENOBUFS (queue full), plus accepted events
  *           discarded because the connection was lost
  * @frames: FIRE_EVENTS frames built
- * @wakeups: eventfd writes made by lwmi_instance_fire_event() (one per burst)
+ * @wakeups: eventfd writes made by lwmi_instance_fire_event() (one per burst
+ *           of queued events, one per direct send the socket took only part of)
  */
 typedef struct lwmi_event_stats {
         uint64_t queued;

@@ -48,6 +48,7 @@ typedef struct EventQueue {
         atomic_uint_fast64_t wakeups;
         atomic_uint_fast64_t sent;
         atomic_uint_fast64_t frames;
+        atomic_uint_fast64_t direct; /* events sent by the producer itself (no slot) */
         uint8_t *slots;
         size_t slot_size; /* a multiple of 64 */
         size_t mask;      /* slots - 1 */
@@ -173,13 +174,17 @@ static int prov_error(lwmi_error *err, int errnum, lwmi_status status, const cha
 
 /* ---- output ---- */
 
-/* Writes what the socket takes now; never blocks. Called with the lock held. */
-static int device_flush_locked(lwmi_device *d) {
+/*
+ * Writes what the socket takes now; never blocks. Called with the lock held.
+ * Return: the bytes written (progress for device_process()), or < 0 once the
+ * connection is unusable.
+ */
+static ssize_t device_flush_locked(lwmi_device *d) {
         ssize_t n = wire_writer_send(&d->out, d->fd);
 
         if (n < 0)
-                return d->error = (int) n;
-        return 0;
+                d->error = (int) n;
+        return n;
 }
 
 static void device_wake(lwmi_device *d) {
@@ -207,8 +212,7 @@ static int device_send_locked(lwmi_device *d, uint16_t type, uint32_t request_id
                 return r;
         if (d->defer_flush)
                 return 0; /* replies of one input batch go out in one write */
-        r = device_flush_locked(d);
-        if (r < 0)
+        if (device_flush_locked(d) < 0)
                 return -ENOTCONN;
         if (wire_writer_pending(&d->out) > 0)
                 device_wake(d); /* the loop must poll for POLLOUT */
@@ -249,6 +253,7 @@ static int evq_init(EventQueue *q, uint32_t len, uint32_t size_max) {
         atomic_init(&q->wakeups, 0);
         atomic_init(&q->sent, 0);
         atomic_init(&q->frames, 0);
+        atomic_init(&q->direct, 0);
         return 0;
 }
 
@@ -274,7 +279,7 @@ static int device_send_batch_locked(lwmi_device *d) {
                 atomic_fetch_add_explicit(&d->evq.dropped, n, memory_order_relaxed);
                 return r;
         }
-        /* relaxed: statistics written by the consumer only */
+        /* relaxed: statistics, written under the lock only (the loop, the direct path) */
         atomic_fetch_add_explicit(&d->evq.sent, n, memory_order_relaxed);
         atomic_fetch_add_explicit(&d->evq.frames, 1, memory_order_relaxed);
         return 0;
@@ -329,7 +334,52 @@ static bool device_drain_events_locked(lwmi_device *d) {
         return head != start;
 }
 
-/* The enabled path of lwmi_instance_fire_event(): a producer of the queue. */
+/*
+ * The direct path of lwmi_instance_fire_event() (docs/protocol.md 4.7): when
+ * the queue is empty, the device lock is free (trylock: never waits) and no
+ * output is waiting, the event goes out from the caller's thread as a
+ * one-event FIRE_EVENTS frame, one send(MSG_DONTWAIT) instead of the queue,
+ * the eventfd and the loop's wake-up. What the socket does not take stays in
+ * the writer and the loop is woken to poll for POLLOUT (device_send_locked()).
+ *
+ * Order per producing thread: the queue is checked empty again under the
+ * lock. The loop drains (head moves) only under the lock, after the drained
+ * events were appended to the output; an event this thread queued earlier
+ * still counts in tail - head until then, so it cannot be overtaken.
+ *
+ * Returns whether the event was taken: sent (or left in the writer), or
+ * counted dropped when the write found the connection gone; false to queue it.
+ */
+static bool instance_send_event_direct(lwmi_instance *i, const void *data, size_t size) {
+        lwmi_device *d = i->device;
+        EventQueue *q = &d->evq;
+        bool taken = false;
+
+        if (!evq_empty(q) || pthread_mutex_trylock(&d->lock) != 0)
+                return false;
+        /*
+         * evq_empty() under the lock: head is stored under it, and our own
+         * earlier claims of tail are sequenced before. d->defer_flush: inside
+         * the loop's dispatch, events queue as before (drained after the batch).
+         */
+        if (d->error >= 0 && !d->defer_flush && d->batch.count == 0 &&
+            wire_writer_pending(&d->out) == 0 && evq_empty(q) &&
+            d->pid == lwmi_internal_self_pid() &&
+            wire_list_buf_add_event(&d->batch, &i->provider->guid, i->id, data, size) >= 0) {
+                /* relaxed, all: statistics (queued = tail + direct) */
+                atomic_fetch_add_explicit(&q->direct, 1, memory_order_relaxed);
+                /* counts the event sent and one frame, or dropped if the write failed */
+                (void) device_send_batch_locked(d);
+                if (d->error >= 0 && wire_writer_pending(&d->out) > 0)
+                        /* device_send_locked() woke the loop for POLLOUT */
+                        atomic_fetch_add_explicit(&q->wakeups, 1, memory_order_relaxed);
+                taken = true;
+        }
+        pthread_mutex_unlock(&d->lock);
+        return taken;
+}
+
+/* The enabled path of lwmi_instance_fire_event(): the direct path, else a producer of the queue. */
 static __attribute__((noinline)) int instance_enqueue_event(lwmi_instance *i, const void *data,
                                                             size_t size) {
         lwmi_device *d = i->device;
@@ -344,6 +394,8 @@ static __attribute__((noinline)) int instance_enqueue_event(lwmi_instance *i, co
         /* relaxed: a hint; a racing deregistration is the broker's to ignore */
         if (!atomic_load_explicit(&i->fire_ok, memory_order_relaxed))
                 return -ENOENT;
+        if (instance_send_event_direct(i, data, size))
+                return 0;
         /* relaxed: the slot's seq (acquire below) orders the claim */
         pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
         for (;;) {
@@ -444,9 +496,8 @@ static int device_flush_blocking(lwmi_device *d, uint64_t timeout_usec) {
                 r = poll_one(d->fd, POLLOUT, timeout_usec);
                 if (r < 0)
                         return r;
-                r = device_flush_locked(d);
-                if (r < 0)
-                        return r;
+                if (device_flush_locked(d) < 0)
+                        return d->error;
         }
         return 0;
 }
@@ -1236,7 +1287,8 @@ _public_ int lwmi_device_get_event_stats(lwmi_device *device, lwmi_event_stats *
         assert_return(device && ret, -EINVAL);
         q = &device->evq;
         /* relaxed, all: statistics; tail counts the claimed (queued) positions */
-        ret->queued = atomic_load_explicit(&q->tail, memory_order_relaxed);
+        ret->queued = atomic_load_explicit(&q->tail, memory_order_relaxed) +
+                      atomic_load_explicit(&q->direct, memory_order_relaxed);
         ret->sent = atomic_load_explicit(&q->sent, memory_order_relaxed);
         ret->dropped = atomic_load_explicit(&q->dropped, memory_order_relaxed);
         ret->frames = atomic_load_explicit(&q->frames, memory_order_relaxed);
@@ -1763,11 +1815,17 @@ static void device_dispatch(lwmi_device *d, const WireMsg *m) {
  * One round of I/O and dispatch. @hold: keep a reference for the duration, so
  * that a callback may drop the caller's last one. The library thread runs
  * without it: the last unref joins that thread instead.
+ *
+ * Work (a return of 1) is only progress: bytes written or read, events taken
+ * from the queue, frames dispatched. Output that merely waits for a full
+ * socket is not: the loop then waits for POLLOUT (lwmi_device_get_events())
+ * instead of calling again at once.
  */
 static int device_process(lwmi_device *d, bool hold) {
         WireFrame f;
         WireMsg m;
         bool did = false;
+        ssize_t w;
         int r;
 
         if (d->pid != lwmi_internal_self_pid())
@@ -1789,12 +1847,14 @@ static int device_process(lwmi_device *d, bool hold) {
         pthread_mutex_lock(&d->lock);
         if (device_drain_events_locked(d))
                 did = true;
-        if (wire_writer_pending(&d->out) > 0)
-                did = true;
-        r = device_flush_locked(d);
+        w = device_flush_locked(d);
         pthread_mutex_unlock(&d->lock);
-        if (r < 0)
+        if (w < 0) {
+                r = (int) w;
                 goto finish;
+        }
+        if (w > 0)
+                did = true;
 
         for (;;) {
                 void *p;
@@ -1846,8 +1906,11 @@ static int device_process(lwmi_device *d, bool hold) {
         pthread_mutex_lock(&d->lock);
         if (device_drain_events_locked(d))
                 did = true;
-        r = device_flush_locked(d);
+        w = device_flush_locked(d);
         pthread_mutex_unlock(&d->lock);
+        r = w < 0 ? (int) w : 0;
+        if (w > 0)
+                did = true;
 finish:
         if (r < 0) {
                 pthread_mutex_lock(&d->lock);
