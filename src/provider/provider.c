@@ -72,6 +72,7 @@ struct lwmi_device {
         bool defer_flush;   /* under the lock: the loop flushes after its batch of input */
         bool input_pending; /* frames arrived with the handshake: process() has work */
         atomic_bool exit_requested;
+        atomic_uint_fast64_t last_direct_nsec; /* CLOCK_MONOTONIC of the last direct event */
         bool thread_running;
         pthread_t thread;
         lwmi_provider **providers;
@@ -350,12 +351,32 @@ static bool device_drain_events_locked(lwmi_device *d) {
  * Returns whether the event was taken: sent (or left in the writer), or
  * counted dropped when the write found the connection gone; false to queue it.
  */
+/* Events closer together than this after a direct one are a burst: they queue. */
+#define DIRECT_GAP_NSEC 20000u
+
+static uint64_t monotonic_nsec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
 static bool instance_send_event_direct(lwmi_instance *i, const void *data, size_t size) {
         lwmi_device *d = i->device;
         EventQueue *q = &d->evq;
         bool taken = false;
 
-        if (!evq_empty(q) || pthread_mutex_trylock(&d->lock) != 0)
+        uint64_t now = monotonic_nsec();
+
+        /*
+         * Only an event that comes alone goes direct (low latency); within
+         * DIRECT_GAP_NSEC of the previous direct one it is part of a burst
+         * and queues, so that the loop sends the burst in batches instead of
+         * one system call per event. relaxed: a hint.
+         */
+        if (now - atomic_load_explicit(&d->last_direct_nsec, memory_order_relaxed) <
+                    DIRECT_GAP_NSEC ||
+            !evq_empty(q) || pthread_mutex_trylock(&d->lock) != 0)
                 return false;
         /*
          * evq_empty() under the lock: head is stored under it, and our own
@@ -368,6 +389,7 @@ static bool instance_send_event_direct(lwmi_instance *i, const void *data, size_
             wire_list_buf_add_event(&d->batch, &i->provider->guid, i->id, data, size) >= 0) {
                 /* relaxed, all: statistics (queued = tail + direct) */
                 atomic_fetch_add_explicit(&q->direct, 1, memory_order_relaxed);
+                atomic_store_explicit(&d->last_direct_nsec, now, memory_order_relaxed);
                 /* counts the event sent and one frame, or dropped if the write failed */
                 (void) device_send_batch_locked(d);
                 if (d->error >= 0 && wire_writer_pending(&d->out) > 0)
