@@ -15,6 +15,7 @@
 #include "mof/layout.h"
 #include "repo/repo.h"
 #include "shared/macro.h"
+#include "shared/strbuf.h"
 #include "wire/wire.h"
 #include "wql/wql.h"
 
@@ -164,6 +165,9 @@ struct Request {
         lwmi_object *layout_cls;
         BlockLayout *layout;
         int idx_instance_name, idx_active; /* in layout_cls, or -ENOENT */
+        int *item_of_prop;                 /* per property of layout_cls: its item, or -1 */
+        bool *select;                      /* per property: kept by the SELECT list (NULL: all) */
+        StrBuf scratch;                    /* encoding buffer, reused for every instance */
         struct Subscription *poll; /* REQUEST_POLL: the subscription, NULL once it is gone */
         lwmi_object **poll_objs;   /* REQUEST_POLL: the instances read */
         size_t n_poll_objs, alloc_poll_objs;
@@ -342,6 +346,25 @@ void events_poll_done(Subscription *s, lwmi_object **objs, size_t n, lwmi_status
 int events_block_open(Conn *c, const WireMsg *m);
 bool events_collect_call_start(Provider *p);
 void events_collect_call_end(Broker *b, Conn *provider, const lwmi_guid *guid);
+
+/* rawinst.c: provider instances from their data blocks, without an object */
+typedef struct RawInst {
+        const lwmi_object *cls;
+        const char *ns;
+        const int *item_of_prop;                /* per class property: its layout item, or -1 */
+        ssize_t idx_name, idx_active, idx_time; /* InstanceName, Active, TIME_CREATED, or -1 */
+        lwmi_value *vals;                       /* one per layout item (owned values) */
+        lwmi_value v_name, v_active, v_time;    /* v_name's string is borrowed */
+        lwmi_object *obj;                       /* built on demand */
+        lwmi_value self, scratch;               /* for system properties in a WHERE */
+} RawInst;
+
+int *raw_item_map(const lwmi_object *cls, const BlockLayout *l);
+const lwmi_value *raw_inst_prop(const RawInst *ri, size_t i);
+lwmi_object *raw_inst_object(RawInst *ri);
+const lwmi_value *raw_inst_lookup(void *userdata, const WqlProperty *prop);
+int raw_inst_encode(RawInst *ri, const bool *select, StrBuf *out);
+void raw_inst_clear(RawInst *ri, size_t n_items);
 
 /* dispatch.c */
 bool conn_is_admin(const Conn *c);

@@ -98,8 +98,14 @@ int obj_out_flush(Conn *c, uint32_t request_id, ObjOut *out) {
         } else {
                 r = 0;
         }
-        wire_list_buf_deinit(batch);
-        *batch = (WireListBuf) WIRE_LIST_BUF_INIT;
+        /* emptied, its memory kept for the next batch (freed by obj_out_deinit()) */
+        if (batch->buf.oom) {
+                wire_list_buf_deinit(batch);
+                *batch = (WireListBuf) WIRE_LIST_BUF_INIT;
+        } else {
+                strbuf_truncate(&batch->buf, 0);
+                batch->count = 0;
+        }
         return r;
 }
 
@@ -188,15 +194,16 @@ lwmi_status obj_out_send_class(Conn *c, uint32_t request_id, ObjOut *out, const 
  *
  * Return: 0 or a WBEM status.
  */
+static lwmi_status obj_out_add_encoded(Conn *c, uint32_t request_id, ObjOut *out, const char *data,
+                                       size_t size);
+
 lwmi_status obj_out_add(Conn *c, uint32_t request_id, ObjOut *out, const lwmi_object *o) {
         _cleanup_strbuf_ StrBuf s = STRBUF_INIT;
-        uint32_t max;
         lwmi_status st;
         int r;
 
         if (!c || c->dead)
                 return 0;
-        max = c->out.max_frame - FRAME_SLACK;
         if (o->genus == CIM_GENUS_INSTANCE && o->cls) {
                 st = obj_out_send_class(c, request_id, out, o->cls);
                 if (st != 0)
@@ -207,11 +214,19 @@ lwmi_status obj_out_add(Conn *c, uint32_t request_id, ObjOut *out, const lwmi_ob
         }
         if (r < 0 || s.oom)
                 return WBEM(OUT_OF_MEMORY);
-        if (s.len + 4 > max)
+        return obj_out_add_encoded(c, request_id, out, s.s, s.len);
+}
+
+/* Adds one encoded object to the batch (its class, if any, already sent). */
+static lwmi_status obj_out_add_encoded(Conn *c, uint32_t request_id, ObjOut *out, const char *data,
+                                       size_t size) {
+        uint32_t max = c->out.max_frame - FRAME_SLACK;
+
+        if (size + 4 > max)
                 return WBEM(TOO_MUCH_DATA);
-        if (out->batch.buf.len + s.len + 4 > max)
+        if (out->batch.buf.len + size + 4 > max)
                 obj_out_flush(c, request_id, out);
-        if (wire_list_buf_add_bytes(&out->batch, s.s, s.len) < 0)
+        if (wire_list_buf_add_bytes(&out->batch, data, size) < 0)
                 return WBEM(OUT_OF_MEMORY);
         if (out->batch.buf.len >= batch_limit(c))
                 obj_out_flush(c, request_id, out);
@@ -259,7 +274,8 @@ static Request *request_new(Conn *client, RequestKind kind, uint32_t request_id,
                           .client = client,
                           .request_id = request_id,
                           .ns = strdup(ns),
-                          .out = OBJ_OUT_INIT };
+                          .out = OBJ_OUT_INIT,
+                          .scratch = STRBUF_INIT };
         if (!req->ns) {
                 free(req);
                 return NULL;
@@ -287,6 +303,9 @@ static void request_free(Request *req) {
         block_layout_free(req->layout);
         lwmi_object_unref(req->layout_cls);
         free(req->layout_class);
+        free(req->item_of_prop);
+        free(req->select);
+        strbuf_deinit(&req->scratch);
         lwmi_object_unref(req->out_class);
         for (size_t i = 0; i < req->n_poll_objs; i++)
                 lwmi_object_unref(req->poll_objs[i]);
@@ -492,7 +511,25 @@ static int request_layout(Request *req, const char *class_name, char **ret_msg) 
         req->layout = layout;
         req->idx_instance_name = lwmi_object_find_property(cls, "InstanceName");
         req->idx_active = lwmi_object_find_property(cls, "Active");
+        free(req->item_of_prop);
+        req->item_of_prop = raw_item_map(cls, layout);
+        free(req->select);
+        req->select = NULL;
+        if (req->query && !req->query->select_all && cls->n_props > 0) {
+                /* SELECT a, b: the other properties but keys become NULL */
+                req->select = calloc(cls->n_props, sizeof(*req->select));
+                for (size_t i = 0; req->select && i < cls->n_props; i++) {
+                        const char *pname = cls->props[i].name;
+
+                        req->select[i] = lwmi_object_is_key(cls, pname);
+                        for (size_t j = 0; !req->select[i] && j < req->query->n_select; j++)
+                                if (lwmi_name_eq(req->query->select[j]->parts[0], pname))
+                                        req->select[i] = true;
+                }
+        }
         req->layout_cls = TAKE_PTR(cls);
+        if (!req->item_of_prop || (req->query && !req->query->select_all && !req->select))
+                return -ENOMEM;
         return 0;
 }
 
@@ -557,12 +594,82 @@ static lwmi_status query_emit(Request *req, lwmi_object *o) {
         return obj_out_add(req->client, req->request_id, &req->out, o);
 }
 
+/*
+ * An instance of a query or a get straight from its data block: WHERE on the
+ * decoded values, the encoding written from them (raw_inst_*), no object.
+ */
+static lwmi_status instance_deliver_raw(Request *req, const char *inst_name, const void *data,
+                                        size_t size, char **ret_msg) {
+        lwmi_value stack_vals[16], *vals = stack_vals;
+        _cleanup_free_ lwmi_value *heap_vals = NULL;
+        StrBuf *enc = &req->scratch; /* reused: no allocation per instance */
+        size_t n_items = req->layout->n_items;
+        lwmi_status st = 0;
+        bool match = true;
+        RawInst ri;
+
+        if (!req->client || req->client->dead)
+                return 0;
+        if (n_items > ELEMENTSOF(stack_vals) &&
+            !(vals = heap_vals = calloc(n_items, sizeof(*vals))))
+                return WBEM(OUT_OF_MEMORY);
+        for (size_t k = 0; k < n_items; k++)
+                vals[k] = (lwmi_value) LWMI_VALUE_NULL;
+        ri = (RawInst){ .cls = req->layout_cls,
+                        .ns = NS_WMI,
+                        .item_of_prop = req->item_of_prop,
+                        .idx_name = req->idx_instance_name,
+                        .idx_active = req->idx_active,
+                        .idx_time = -1,
+                        .vals = vals,
+                        .v_name = { .type = LWMI_CIM_STRING, .u.string = (char *) inst_name },
+                        .scratch = LWMI_VALUE_NULL };
+        lwmi_value_set_bool(&ri.v_active, true);
+        /* no data (a method-only instance, spec 42): the items stay NULL */
+        if (size > 0 && block_decode_values(req->layout, data, size, vals) < 0) {
+                if (asprintf(ret_msg, "provider data does not match class %s", req->layout_class) <
+                    0)
+                        *ret_msg = NULL;
+                st = WBEM(PROVIDER_FAILURE);
+                goto out;
+        }
+        if (req->query && req->query->where) {
+                _cleanup_(wql_error_deinitp) WqlError err = WQL_ERROR_INIT;
+
+                if (wql_query_eval(req->query, raw_inst_lookup, NULL, &ri, &match, &err) < 0) {
+                        st = err.status ? err.status : WBEM(FAILED);
+                        goto out;
+                }
+        }
+        if (!match)
+                goto out;
+        st = obj_out_send_class(req->client, req->request_id, &req->out, req->layout_cls);
+        strbuf_truncate(enc, 0);
+        if (st == 0)
+                st = raw_inst_encode(&ri, req->select, enc) < 0
+                             ? WBEM(OUT_OF_MEMORY)
+                             : obj_out_add_encoded(req->client, req->request_id, &req->out, enc->s,
+                                                   enc->len);
+out:
+        raw_inst_clear(&ri, n_items);
+        return st;
+}
+
 /* One instance read from a provider: into the query's result, the poll's snapshot or a GET. */
 static void instance_deliver(Request *req, const char *class_name, const char *inst_name,
                              const void *data, size_t size) {
         _cleanup_(lwmi_object_unrefp) lwmi_object *o = NULL;
         _cleanup_free_ char *msg = NULL;
         lwmi_status st;
+
+        if (req->kind == REQUEST_QUERY || req->kind == REQUEST_GET) {
+                st = request_layout(req, class_name, &msg) < 0
+                             ? WBEM(INVALID_CLASS)
+                             : instance_deliver_raw(req, inst_name, data, size, &msg);
+                if (st != 0)
+                        request_fail(req, st, "%s", msg ? msg : lwmi_status_message(st));
+                return;
+        }
 
         st = instance_decode(req, class_name, inst_name, data, size, &o, &msg);
         if (st == 0) {
@@ -1364,12 +1471,25 @@ static int provider_all_data(Conn *c, const WireMsg *m) {
                         request_fail(req, status, NULL);
                         continue;
                 }
-                name = instance_name(p, index);
-                if (!name) {
-                        request_fail(req, WBEM(OUT_OF_MEMORY), NULL);
-                        continue;
+                if (p->instances[index].name) {
+                        instance_deliver(req, call->class_name, p->instances[index].name, data,
+                                         size);
+                } else {
+                        /* "<device>_<index>", as instance_name(), without an allocation */
+                        char buf[256];
+                        int k = snprintf(buf, sizeof(buf), "%s_%zu", p->device, index);
+
+                        if (k < 0 || (size_t) k >= sizeof(buf)) {
+                                name = instance_name(p, index);
+                                if (!name) {
+                                        request_fail(req, WBEM(OUT_OF_MEMORY), NULL);
+                                        continue;
+                                }
+                                instance_deliver(req, call->class_name, name, data, size);
+                        } else {
+                                instance_deliver(req, call->class_name, buf, data, size);
+                        }
                 }
-                instance_deliver(req, call->class_name, name, data, size);
         }
         if (r < 0)
                 return -EBADMSG;

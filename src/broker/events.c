@@ -572,21 +572,18 @@ void events_flush(Broker *b) {
  * An event encoded once for all its subscribers: as class name + values with
  * @cls (sent once per subscription in CLASSES), or whole (@cls NULL).
  */
-typedef struct RawEvent RawEvent;
 typedef struct EvEnc {
         const lwmi_object *cls;
         const char *data;
         size_t size;
         lwmi_object *ev; /* the event as an object, or NULL: built from @raw when needed */
-        RawEvent *raw;
+        RawInst *raw;
 } EvEnc;
-
-static lwmi_object *raw_object(RawEvent *re);
 
 /* The event as an object (GROUP BY, the first dropped event): NULL without memory. */
 static lwmi_object *ev_object(EvEnc *e) {
         if (!e->ev && e->raw)
-                e->ev = raw_object(e->raw);
+                e->ev = raw_inst_object(e->raw);
         return e->ev;
 }
 
@@ -910,79 +907,6 @@ void events_static_op(Broker *b, const char *ns, lwmi_object *target, lwmi_objec
         event_deliver_ns(b, ns, ev);
 }
 
-/*
- * An extrinsic event of a provider on its way to the subscribers, without an
- * object: its data items decoded into values, WHERE evaluated on them, and
- * the encoding written from them (once, for every subscriber). The object is
- * built only when a subscription needs one (GROUP BY, a dropped event's
- * report, system properties in a WHERE).
- */
-struct RawEvent {
-        Provider *p;
-        const void *data;
-        size_t size;
-        lwmi_value *vals; /* one per layout item */
-        lwmi_value v_name, v_active, v_time;
-        lwmi_object *ev;
-        lwmi_value self, scratch; /* for the WHERE's system properties */
-};
-
-/* Property @i of the event's class: a data item, one the broker sets, or the class default. */
-static const lwmi_value *raw_prop(RawEvent *re, size_t i) {
-        const Provider *p = re->p;
-        int item = p->ev_item_of_prop[i];
-
-        if (item >= 0)
-                return &re->vals[item];
-        if ((ssize_t) i == p->ev_idx_name)
-                return &re->v_name;
-        if ((ssize_t) i == p->ev_idx_active)
-                return &re->v_active;
-        if ((ssize_t) i == p->ev_idx_time)
-                return &re->v_time;
-        return &p->ev_cls->props[i].value;
-}
-
-static lwmi_object *raw_object(RawEvent *re) {
-        lwmi_object *ev = NULL;
-
-        if (re->ev)
-                return re->ev;
-        if (lwmi_class_spawn_instance(re->p->ev_cls, &ev) < 0)
-                return NULL;
-        for (size_t i = 0; i < ev->n_props; i++) {
-                lwmi_value_clear(&ev->props[i].value);
-                if (lwmi_value_copy(&ev->props[i].value, raw_prop(re, i)) < 0) {
-                        lwmi_object_unref(ev);
-                        return NULL;
-                }
-        }
-        lwmi_object_set_namespace(ev, NULL, NS_WMI);
-        return re->ev = ev;
-}
-
-static const lwmi_value *raw_lookup(void *userdata, const WqlProperty *prop) {
-        RawEvent *re = userdata;
-        const lwmi_object *cls = re->p->ev_cls;
-        lwmi_object *ev;
-
-        if (!prop->is_system) {
-                for (size_t i = 0; i < cls->n_props; i++)
-                        if (lwmi_name_eq(cls->props[i].name, prop->parts[0]))
-                                return raw_prop(re, i);
-                return NULL;
-        }
-        ev = raw_object(re);
-        if (!ev)
-                return NULL;
-        if (lwmi_name_eq(prop->parts[0], "__this")) {
-                re->self = (lwmi_value){ .type = LWMI_CIM_OBJECT, .u.object = ev };
-                return &re->self;
-        }
-        lwmi_value_clear(&re->scratch);
-        return lwmi_object_get(ev, prop->parts[0], &re->scratch, NULL) < 0 ? NULL : &re->scratch;
-}
-
 /* Once per FIRE_EVENTS frame: the provider's class, and its layout when the class changed. */
 static int provider_event_class(Broker *b, Provider *p) {
         _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
@@ -1002,16 +926,11 @@ static int provider_event_class(Broker *b, Provider *p) {
                          p->class_name);
                 return -EINVAL;
         }
-        map = malloc(MAX(cls->n_props, (size_t) 1) * sizeof(*map));
+        map = raw_item_map(cls, layout);
         if (!map) {
                 block_layout_free(layout);
                 return -ENOMEM;
         }
-        for (size_t i = 0; i < cls->n_props; i++)
-                map[i] = -1;
-        for (size_t k = 0; k < layout->n_items; k++)
-                if (layout->items[k].prop_index < cls->n_props)
-                        map[layout->items[k].prop_index] = (int) k;
         block_layout_free(p->ev_layout);
         lwmi_object_unref(p->ev_cls);
         free(p->ev_item_of_prop);
@@ -1052,13 +971,11 @@ static uint64_t filetime_now(void) {
 static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const void *data,
                           size_t size) {
         lwmi_value stack_vals[16], *vals = stack_vals;
-        const lwmi_value *stack_ptrs[32], **ptrs = stack_ptrs;
         _cleanup_free_ lwmi_value *heap_vals = NULL;
-        _cleanup_free_ const lwmi_value **heap_ptrs = NULL;
         _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
         const lwmi_object *cls;
         const char *name;
-        RawEvent re;
+        RawInst ri;
         EvEnc e = { 0 };
         size_t n_items;
 
@@ -1069,26 +986,27 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
         if (n_items > ELEMENTSOF(stack_vals) &&
             !(vals = heap_vals = calloc(n_items, sizeof(*vals))))
                 return;
-        if (cls->n_props > ELEMENTSOF(stack_ptrs) &&
-            !(ptrs = heap_ptrs = calloc(cls->n_props, sizeof(*ptrs))))
-                return;
         for (size_t k = 0; k < n_items; k++)
                 vals[k] = (lwmi_value) LWMI_VALUE_NULL;
-        re = (RawEvent){
-                .p = p, .data = data, .size = size, .vals = vals, .scratch = LWMI_VALUE_NULL
+        name = provider_event_name(b, p, instance_id);
+        ri = (RawInst){
+                .cls = cls,
+                .ns = NS_WMI,
+                .item_of_prop = p->ev_item_of_prop,
+                .idx_name = p->ev_idx_name,
+                .idx_active = p->ev_idx_active,
+                .idx_time = p->ev_idx_time,
+                .vals = vals,
+                .v_name = { .type = LWMI_CIM_STRING, .is_null = !name, .u.string = (char *) name },
+                .scratch = LWMI_VALUE_NULL
         };
+        lwmi_value_set_bool(&ri.v_active, true);
+        lwmi_value_set_uint(&ri.v_time, LWMI_CIM_UINT64, filetime_now());
         if (block_decode_values(p->ev_layout, data, size, vals) < 0) {
                 log_warn("provider %s: event data does not match class %s", p->conn->name,
                          p->class_name);
                 goto out;
         }
-        name = provider_event_name(b, p, instance_id);
-        re.v_name = (lwmi_value){ .type = LWMI_CIM_STRING,
-                                  .is_null = !name,
-                                  .u.string = (char *) name };
-        lwmi_value_set_bool(&re.v_active, true);
-        lwmi_value_set_uint(&re.v_time, LWMI_CIM_UINT64, filetime_now());
-
         for (Subscription *s = b->subs; s; s = s->next) {
                 bool match = !s->query->where;
 
@@ -1096,23 +1014,19 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                     !lwmi_object_derives_from(cls, s->class_name))
                         continue;
                 if (!match &&
-                    (wql_query_eval(s->query, raw_lookup, NULL, &re, &match, NULL) < 0 || !match))
+                    (wql_query_eval(s->query, raw_inst_lookup, NULL, &ri, &match, NULL) < 0 ||
+                     !match))
                         continue;
                 if (!e.cls) {
                         /* Encoded once, for the first subscriber that takes it. */
-                        for (size_t i = 0; i < cls->n_props; i++)
-                                ptrs[i] = raw_prop(&re, i);
-                        if (cim_encode_instance_values(&enc, cls, NS_WMI, ptrs) < 0 || enc.oom)
+                        if (raw_inst_encode(&ri, NULL, &enc) < 0)
                                 break;
-                        e = (EvEnc){ .cls = cls, .data = enc.s, .size = enc.len, .raw = &re };
+                        e = (EvEnc){ .cls = cls, .data = enc.s, .size = enc.len, .raw = &ri };
                 }
                 sub_emit(b, s, &e);
         }
 out:
-        for (size_t k = 0; k < n_items; k++)
-                lwmi_value_clear(&vals[k]);
-        lwmi_value_clear(&re.scratch);
-        lwmi_object_unref(re.ev);
+        raw_inst_clear(&ri, n_items);
 }
 
 /* Whether some subscription may want the intrinsic event class @event_class. */

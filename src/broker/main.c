@@ -88,6 +88,8 @@ int main(int argc, char **argv) {
          */
         (void) mallopt(M_TRIM_THRESHOLD, 64 << 20);
         (void) mallopt(M_TOP_PAD, 4 << 20);
+        /* output buffers of a few MiB come from the heap too, not from fresh mappings */
+        (void) mallopt(M_MMAP_THRESHOLD, 16 << 20);
 
         BrokerConfig config = { .ready_fd = -1,
                                 .provider_timeout_usec = BROKER_TIMEOUT_USEC_DEFAULT,
