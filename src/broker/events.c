@@ -1082,12 +1082,13 @@ void events_instance_op(Provider *p, size_t index, bool created) {
 }
 
 /**
- * events_dropped() - EVENTS_DROPPED: the provider lost events of a GUID
- * before they reached the broker (its queue was full). Logged, counted, and
- * reported to every subscription that wants the provider's event class as an
- * __EventDroppedEvent whose Event is an __AggregateEvent: NumberOfEvents =
- * the count, Representative = an instance of the class with only
- * InstanceName (the device's first) and Active set (the data is lost).
+ * events_dropped() - EVENTS_DROPPED: the provider refused events of a GUID
+ * (its queue was full; the driver got -ENOBUFS and may fire them again).
+ * Logged, counted, and fired as an __EventDroppedEvent (to the subscriptions
+ * of __EventDroppedEvent or a superclass, as in WMI) whose Event is an
+ * __AggregateEvent: NumberOfEvents = the count, Representative = an instance
+ * of the provider's class with only InstanceName (the device's first) and
+ * Active set.
  * @c: the provider connection
  * @m: the message
  *
@@ -1097,20 +1098,18 @@ int events_dropped(Conn *c, const WireMsg *m) {
         Broker *b = c->broker;
         _cleanup_(lwmi_object_unrefp) lwmi_object *dcls = NULL, *acls = NULL, *rep = NULL,
                                                   *agg = NULL, *ev = NULL;
-        _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
         _cleanup_free_ char *name = NULL;
         lwmi_guid guid;
         uint64_t count;
         lwmi_value v;
         Provider *p;
-        EvEnc e;
 
         wire_msg_read(m, &guid, &count);
         p = provider_find(b, &guid);
         if (!p || p->conn != c || count == 0)
                 return 0;
         p->n_provider_dropped += count;
-        log_warn("provider %s dropped %llu events of %s (%llu in all): its queue was full",
+        log_warn("provider %s refused %llu events of %s (%llu in all): its queue was full",
                  c->name ? c->name : "?", (unsigned long long) count,
                  p->class_name ? p->class_name : "?", (unsigned long long) p->n_provider_dropped);
         if (!b->subs || provider_event_class(b, p) < 0 ||
@@ -1132,15 +1131,7 @@ int events_dropped(Conn *c, const WireMsg *m) {
         lwmi_value_set_object(&v, agg);
         (void) lwmi_object_put(ev, "Event", &v);
         lwmi_value_clear(&v);
-        event_stamp(ev);
-        lwmi_object_set_namespace(ev, NULL, NS_WMI);
-        if (cim_object_encode_full(ev, &enc) < 0 || enc.oom)
-                return 0;
-        e = (EvEnc){ .data = enc.s, .size = enc.len, .ev = ev };
-        for (Subscription *s = b->subs; s; s = s->next)
-                if (s->client && !s->client->dead && ns_eq(s->ns, NS_WMI) &&
-                    lwmi_object_derives_from(p->ev_cls, s->class_name))
-                        sub_offer(b, s, &e);
+        event_deliver(b, ev);
         return 0;
 }
 

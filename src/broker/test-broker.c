@@ -1450,9 +1450,10 @@ static void test_collection(void) {
  * disconnected; another one, reading, keeps its events.
  */
 /*
- * EVENTS_DROPPED: a provider's own drops reach its subscribers as one
- * __EventDroppedEvent with the exact count; a report for a GUID the
- * connection does not hold is ignored; later events flow as before.
+ * EVENTS_DROPPED: a provider's refused fires become one __EventDroppedEvent
+ * with the exact count, for the subscriptions of __EventDroppedEvent (not
+ * in-band: the driver may have fired them again); a report for a GUID the
+ * connection does not hold is ignored; events flow as before.
  */
 static void test_provider_drops(void) {
         static const uint8_t nine[1] = { 9 };
@@ -1460,7 +1461,7 @@ static void test_provider_drops(void) {
         lwmi_value v, rep;
         lwmi_object *ev;
         uint64_t n;
-        Peer c, prov;
+        Peer c, d, prov;
         WireMsg m;
 
         ASSERT_OK(lwmi_guid_parse(TEST_GUID3_STR, &g3));
@@ -1468,8 +1469,16 @@ static void test_provider_drops(void) {
         peer_open(&prov, &broker_main, WIRE_ROLE_PROVIDER, "dropprov");
         ASSERT_EQ(provider_setup(&prov, "DropDev", TEST_GUID3_STR, 4, 1), 0u);
         peer_open(&c, &broker_main, WIRE_ROLE_CLIENT, "dropclient");
+        peer_open(&d, &broker_main, WIRE_ROLE_CLIENT, "dropwatcher");
         subscribe(&c, 120, "SELECT * FROM Lwmi_TestEvent");
         expect_function_control(&prov, 1);
+        subscribe(&d, 130,
+                  "SELECT * FROM __EventDroppedEvent "
+                  "WHERE Event.Representative ISA 'Lwmi_TestEvent'");
+        /* the subscription is in place once a request sent after it is answered */
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_GET_CLASS, 131, "root\\wmi", "Lwmi_TestEvent"));
+        peer_send(&d, &m);
+        ASSERT_EQ(peer_status(&d, 131, NULL, NULL), 0u);
 
         ASSERT_OK(wire_msg_build(&m, WIRE_MSG_EVENTS_DROPPED, 0, &g1, (uint64_t) 5));
         peer_send(&prov, &m); /* not its GUID: ignored */
@@ -1477,7 +1486,7 @@ static void test_provider_drops(void) {
         peer_send(&prov, &m);
         fire_codes(&prov, 121, nine, 1);
 
-        ev = expect_event(&c, 120);
+        ev = expect_event(&d, 130);
         ASSERT_STREQ(lwmi_object_get_class_name(ev), "__EventDroppedEvent");
         check_time_created(ev);
         ASSERT_OK(lwmi_object_get(ev, "Event", &v, NULL));
@@ -1492,11 +1501,13 @@ static void test_provider_drops(void) {
         lwmi_value_clear(&v);
         lwmi_object_unref(ev);
 
+        /* the event subscriber gets the event, and nothing about the refusals */
         ev = expect_event(&c, 120);
         ASSERT_STREQ(lwmi_object_get_class_name(ev), "Lwmi_TestEvent");
         ASSERT_OK(lwmi_object_get_uint64(ev, "Code", &n));
         ASSERT_EQ(n, 9u);
         lwmi_object_unref(ev);
+        peer_close(&d);
         peer_close(&c);
         expect_function_control(&prov, 0);
         peer_close(&prov);

@@ -96,6 +96,8 @@ struct lwmi_provider {
         lwmi_status broker_status;  /* the broker's refusal of it, or 0 */
         lwmi_instance **registered; /* in registration order: the index is the position */
         size_t n_registered, n_registered_alloc;
+        atomic_uint_fast64_t refused; /* fires refused with -ENOBUFS (queue full) */
+        uint64_t refused_reported;    /* of those, told the broker (EVENTS_DROPPED); lock held */
 };
 
 struct lwmi_instance {
@@ -336,6 +338,26 @@ static bool device_drain_events_locked(lwmi_device *d) {
 }
 
 /*
+ * Tells the broker how many fires each provider refused since the last
+ * report (EVENTS_DROPPED, docs/protocol.md 4.7), once the loop has drained
+ * the queue. Lock held.
+ */
+static void device_report_drops_locked(lwmi_device *d) {
+        for (size_t k = 0; k < d->n_providers && d->error >= 0; k++) {
+                lwmi_provider *p = d->providers[k];
+                /* relaxed: a count; what arrives later goes in the next report */
+                uint64_t n = atomic_load_explicit(&p->refused, memory_order_relaxed);
+
+                if (n == p->refused_reported)
+                        continue;
+                if (device_send_locked(d, WIRE_MSG_EVENTS_DROPPED, device_next_id_locked(d),
+                                       &p->guid, (uint64_t) (n - p->refused_reported)) < 0)
+                        break;
+                p->refused_reported = n;
+        }
+}
+
+/*
  * The direct path of lwmi_instance_fire_event() (docs/protocol.md 4.7): when
  * the queue is empty, the device lock is free (trylock: never waits) and no
  * output is waiting, the event goes out from the caller's thread as a
@@ -434,8 +456,9 @@ static __attribute__((noinline)) int instance_enqueue_event(lwmi_instance *i, co
                                                                   memory_order_relaxed))
                                 break;
                 } else if (diff < 0) {
-                        /* relaxed: a statistic */
+                        /* relaxed: statistics; the provider's count goes to the broker */
                         atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
+                        atomic_fetch_add_explicit(&i->provider->refused, 1, memory_order_relaxed);
                         return -ENOBUFS; /* full: one lap behind */
                 } else
                         /* relaxed: another producer took pos; retry at the new tail */
@@ -868,6 +891,7 @@ static int provider_make(lwmi_device *d, const lwmi_provider_config *c, lwmi_pro
         p->userdata = c->userdata;
         for (size_t i = 0; i < ELEMENTSOF(p->enabled); i++)
                 atomic_init(&p->enabled[i], false);
+        atomic_init(&p->refused, 0);
         *ret = p;
         return 0;
 }
@@ -1869,6 +1893,7 @@ static int device_process(lwmi_device *d, bool hold) {
         pthread_mutex_lock(&d->lock);
         if (device_drain_events_locked(d))
                 did = true;
+        device_report_drops_locked(d);
         w = device_flush_locked(d);
         pthread_mutex_unlock(&d->lock);
         if (w < 0) {
@@ -1928,6 +1953,7 @@ static int device_process(lwmi_device *d, bool hold) {
         pthread_mutex_lock(&d->lock);
         if (device_drain_events_locked(d))
                 did = true;
+        device_report_drops_locked(d);
         w = device_flush_locked(d);
         pthread_mutex_unlock(&d->lock);
         r = w < 0 ? (int) w : 0;
