@@ -108,8 +108,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         t = &targets[data[0] % n_targets];
         if (lwmi_class_spawn_instance(t->cls, &a) < 0 || lwmi_class_spawn_instance(t->cls, &b) < 0)
                 abort();
-        if (block_decode(t->l, data + 1, size - 1, a) < 0)
-                return 0;
+        {
+                /* the object-free decoder (wmid's events and queries) agrees with block_decode() */
+                lwmi_value *vals = calloc(t->l->n_items ? t->l->n_items : 1, sizeof(*vals));
+                int rv, ro;
+
+                if (!vals)
+                        abort();
+                for (size_t i = 0; i < t->l->n_items; i++)
+                        vals[i] = (lwmi_value) LWMI_VALUE_NULL;
+                rv = block_decode_values(t->l, data + 1, size - 1, vals);
+                ro = block_decode(t->l, data + 1, size - 1, a);
+                if ((rv < 0) != (ro < 0))
+                        abort();
+                for (size_t i = 0; ro >= 0 && i < t->l->n_items; i++)
+                        if (t->l->items[i].type != LWMI_CIM_OBJECT &&
+                            !lwmi_value_equal(&vals[i], lwmi_object_peek(a, t->l->items[i].name)))
+                                abort();
+                for (size_t i = 0; i < t->l->n_items; i++)
+                        lwmi_value_clear(&vals[i]);
+                free(vals);
+                if (ro < 0)
+                        return 0;
+        }
         if (block_encode(t->l, a, &e1) < 0)
                 abort(); /* whatever decodes must encode */
         if (block_decode(t->l, e1.s, e1.len, b) < 0)

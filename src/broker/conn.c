@@ -277,11 +277,21 @@ static void conn_process_input(Conn *c) {
  * @c: the connection
  * @events: the epoll events
  */
+#define CONN_READ_MAX (128u << 10)
+
 void conn_handle(Conn *c, uint32_t events) {
         int r;
 
         if (events & EPOLLIN) {
-                for (;;) {
+                size_t taken = 0;
+
+                /*
+                 * At most CONN_READ_MAX per connection and loop iteration
+                 * (epoll is level-triggered: the rest comes next time), so
+                 * that a provider firing flat out cannot fill every
+                 * subscriber's queue before the loop writes any of them.
+                 */
+                while (taken < CONN_READ_MAX) {
                         size_t avail;
                         void *p;
                         ssize_t n;
@@ -307,6 +317,7 @@ void conn_handle(Conn *c, uint32_t events) {
                                 return;
                         }
                         wire_reader_commit(&c->in, (size_t) n);
+                        taken += (size_t) n;
                         if ((size_t) n < avail)
                                 break;
                 }
