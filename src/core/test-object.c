@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for classes and instances: inheritance, get/put, qualifiers, methods, MOF, JSON, paths. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -528,6 +529,67 @@ TEST(refcount) {
         ASSERT_NULL(lwmi_object_unref(c));
         ASSERT_NULL(lwmi_object_unref(NULL));
         ASSERT_NULL(lwmi_object_ref(NULL));
+}
+
+/*
+ * Freed instances leave their memory to the next ones spawned on the thread
+ * (object.c's cache): a reused instance starts as a fresh one (the class
+ * defaults, no qualifiers of its own), also when its predecessor grew, and
+ * memory freed on another thread is released at that thread's exit (LSan).
+ */
+static lwmi_object *cache_class(void) {
+        lwmi_object *cls;
+        lwmi_value v;
+
+        ASSERT_OK(lwmi_class_new("CacheTest", NULL, &cls));
+        ASSERT_OK(lwmi_class_add_property(cls, "A", LWMI_CIM_UINT32, NULL, NULL));
+        ASSERT_OK(lwmi_class_add_property(cls, "S", LWMI_CIM_STRING, NULL, NULL));
+        lwmi_value_set_uint(&v, LWMI_CIM_UINT32, 7);
+        ASSERT_OK(lwmi_object_put(cls, "A", &v)); /* the class default */
+        return cls;
+}
+
+static void *spawn_many(void *arg) {
+        lwmi_object **objs = arg;
+
+        for (int i = 0; i < 64; i++)
+                lwmi_object_unref(objs[i]); /* freed here, cached by this thread */
+        return NULL;
+}
+
+TEST(instance_memory_reused) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = cache_class();
+        lwmi_object *objs[64];
+        pthread_t t;
+        uint64_t u;
+        lwmi_value v;
+
+        for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 64; i++) {
+                        const char *str = NULL;
+
+                        ASSERT_OK(lwmi_class_spawn_instance(cls, &objs[i]));
+                        ASSERT_OK(lwmi_object_get_uint64(objs[i], "A", &u));
+                        ASSERT_EQ(u, 7);
+                        ASSERT_ERRNO(lwmi_object_get_string(objs[i], "S", &str), ENODATA);
+                        ASSERT_NULL(lwmi_object_get_namespace(objs[i]));
+                        ASSERT_STREQ(lwmi_object_get_class_name(objs[i]), "CacheTest");
+                        /* dirty it: a value, a qualifier of its own, a namespace */
+                        ASSERT_OK(lwmi_object_set_uint64(objs[i], "A", 1000 + (uint64_t) i));
+                        ASSERT_OK(lwmi_object_set_string(objs[i], "S", "dirty"));
+                        lwmi_value_set_bool(&v, true);
+                        ASSERT_OK(lwmi_object_set_qualifier(objs[i], "A", "Mine", &v, 0));
+                        lwmi_object_set_namespace(objs[i], NULL, "root\\x");
+                }
+                for (int i = 0; i < 64; i++)
+                        lwmi_object_unref(objs[i]);
+        }
+        for (int i = 0; i < 64; i++) {
+                ASSERT_OK(lwmi_class_spawn_instance(cls, &objs[i]));
+                ASSERT_NULL(lwmi_object_get_qualifier(objs[i], "A", "Mine"));
+        }
+        ASSERT_EQ(pthread_create(&t, NULL, spawn_many, objs), 0);
+        ASSERT_EQ(pthread_join(t, NULL), 0);
 }
 
 TEST_MAIN()
