@@ -395,6 +395,11 @@ typedef struct Reader {
         void *userdata;
 } Reader;
 
+static uint32_t get_le32(const uint8_t *p) {
+        return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 |
+               (uint32_t) p[3] << 24;
+}
+
 static int get_u8(Reader *r, uint8_t *ret) {
         if (r->n < 1)
                 return -EBADMSG;
@@ -857,8 +862,23 @@ static int get_instance_body(Reader *r, lwmi_object *cls, lwmi_object **ret) {
         o->server = NULL;
         free(o->namespace_);
         o->namespace_ = NULL;
-        if ((k = get_server(r, &o->server)) < 0 || (k = get_namespace(r, &o->namespace_)) < 0 ||
-            (k = get_quals(r, &o->quals)) < 0)
+        if ((k = get_server(r, &o->server)) < 0)
+                return k;
+        if (cls->namespace_ && r->n >= 4 &&
+            get_le32(r->p) == strlen(cls->namespace_) &&
+            get_le32(r->p) <= r->n - 4 &&
+            memcmp(r->p + 4, cls->namespace_, get_le32(r->p)) == 0) {
+                /* the class's namespace (checked when the class was read): no normalizing */
+                size_t len = get_le32(r->p);
+
+                o->namespace_ = strdup(cls->namespace_);
+                if (!o->namespace_)
+                        return -ENOMEM;
+                r->p += 4 + len;
+                r->n -= 4 + len;
+        } else if ((k = get_namespace(r, &o->namespace_)) < 0)
+                return k;
+        if ((k = get_quals(r, &o->quals)) < 0)
                 return k;
         if (get_count(r, 5, &n) < 0 || n != o->n_props)
                 return -EBADMSG;
@@ -881,12 +901,28 @@ static int get_instance_body(Reader *r, lwmi_object *cls, lwmi_object **ret) {
 
 /* Reads an instance's class name, and checks it against @cls when given. */
 static int get_instance_class(Reader *r, lwmi_object *cls, lwmi_object **ret_cls) {
-        _cleanup_free_ char *name = NULL;
+        _cleanup_free_ char *heap = NULL;
+        char stack[256];
+        const char *name;
         lwmi_object *c;
+        uint32_t len;
         int k;
 
-        if ((k = get_name(r, false, &name)) < 0)
-                return k;
+        /* A short name is read into the stack: no allocation per instance. */
+        if (r->n >= 4 && (len = get_le32(r->p)) < sizeof(stack) && len <= r->n - 4) {
+                memcpy(stack, r->p + 4, len);
+                stack[len] = 0;
+                if (memchr(stack, 0, len) || !utf8_is_valid(stack, len) ||
+                    !lwmi_name_is_valid(stack))
+                        return -EBADMSG;
+                r->p += 4 + len;
+                r->n -= 4 + len;
+                name = stack;
+        } else {
+                if ((k = get_name(r, false, &heap)) < 0)
+                        return k;
+                name = heap;
+        }
         if (cls) {
                 if (strcmp(name, cls->name) != 0)
                         return -EBADMSG;
