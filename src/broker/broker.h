@@ -123,12 +123,15 @@ struct Conn {
 typedef struct ObjOut {
         bool events; /* EVENTS frames (subscriptions), else OBJECTS */
         WireListBuf batch;
-        lwmi_object **classes; /* references */
+        /* BLOCKS being built (never at the same time as a non-empty batch) */
+        WireListBuf blocks;
+        const lwmi_object *blocks_cls; /* their class (one of @classes) */
+        lwmi_object **classes;         /* references */
         size_t n_classes, alloc_classes;
 } ObjOut;
 
 #define OBJ_OUT_INIT \
- { .batch = WIRE_LIST_BUF_INIT }
+ { .batch = WIRE_LIST_BUF_INIT, .blocks = WIRE_LIST_BUF_INIT }
 
 /* Kinds of requests that wait on providers. */
 typedef enum RequestKind {
@@ -166,6 +169,7 @@ struct Request {
         BlockLayout *layout;
         int idx_instance_name, idx_active; /* in layout_cls, or -ENOENT */
         int *item_of_prop;                 /* per property of layout_cls: its item, or -1 */
+        bool blocks_ok;                    /* instances may go as BLOCKS (raw data) */
         bool *select;                      /* per property: kept by the SELECT list (NULL: all) */
         StrBuf scratch;                    /* encoding buffer, reused for every instance */
         struct Subscription *poll; /* REQUEST_POLL: the subscription, NULL once it is gone */

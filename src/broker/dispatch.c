@@ -81,12 +81,43 @@ static uint32_t batch_limit(const Conn *c) {
  *
  * Return: 0 or a negative errno from sending.
  */
+/* Empties a batch, keeping its memory for the next one. */
+static void batch_reset(WireListBuf *batch) {
+        if (batch->buf.oom) {
+                wire_list_buf_deinit(batch);
+                *batch = (WireListBuf) WIRE_LIST_BUF_INIT;
+        } else {
+                strbuf_truncate(&batch->buf, 0);
+                batch->count = 0;
+        }
+}
+
+/* Sends the BLOCKS being built, if any. */
+static int obj_out_flush_blocks(Conn *c, uint32_t request_id, ObjOut *out) {
+        WireList l;
+        WireMsg m;
+        int r = 0;
+
+        if (out->blocks.count == 0)
+                return 0;
+        if (c && !c->dead) {
+                l = wire_list_buf_get(&out->blocks);
+                r = wire_msg_build(&m, WIRE_MSG_BLOCKS, request_id, out->blocks_cls->name, &l);
+                if (r >= 0)
+                        r = conn_send(c, &m);
+        }
+        batch_reset(&out->blocks);
+        return r;
+}
+
 int obj_out_flush(Conn *c, uint32_t request_id, ObjOut *out) {
         WireListBuf *batch = &out->batch;
         WireList l;
         WireMsg m;
         int r;
 
+        if (out->blocks.count > 0)
+                return obj_out_flush_blocks(c, request_id, out);
         if (batch->count == 0)
                 return 0;
         if (c && !c->dead) {
@@ -99,13 +130,7 @@ int obj_out_flush(Conn *c, uint32_t request_id, ObjOut *out) {
                 r = 0;
         }
         /* emptied, its memory kept for the next batch (freed by obj_out_deinit()) */
-        if (batch->buf.oom) {
-                wire_list_buf_deinit(batch);
-                *batch = (WireListBuf) WIRE_LIST_BUF_INIT;
-        } else {
-                strbuf_truncate(&batch->buf, 0);
-                batch->count = 0;
-        }
+        batch_reset(batch);
         return r;
 }
 
@@ -115,6 +140,7 @@ int obj_out_flush(Conn *c, uint32_t request_id, ObjOut *out) {
  */
 void obj_out_deinit(ObjOut *out) {
         wire_list_buf_deinit(&out->batch);
+        wire_list_buf_deinit(&out->blocks);
         for (size_t i = 0; i < out->n_classes; i++)
                 lwmi_object_unref(out->classes[i]);
         free(out->classes);
@@ -136,6 +162,8 @@ bool obj_out_has_class(ObjOut *out, const lwmi_object *cls, size_t *ret_same_nam
                         continue;
                 *ret_same_name = i;
                 if (cim_object_equal(out->classes[i], cls)) {
+                        if (out->blocks_cls == out->classes[i])
+                                out->blocks_cls = cls; /* the same definition */
                         lwmi_object_unref(out->classes[i]);
                         out->classes[i] = lwmi_object_ref((lwmi_object *) cls);
                         return true;
@@ -183,6 +211,50 @@ lwmi_status obj_out_send_class(Conn *c, uint32_t request_id, ObjOut *out, const 
         return 0;
 }
 
+/*
+ * Adds an instance as a BLOCKS entry (u32 name length, the name, the data
+ * block): the client decodes the block with the class it got in CLASSES.
+ */
+static lwmi_status obj_out_add_block(Conn *c, uint32_t request_id, ObjOut *out,
+                                     const lwmi_object *cls, const char *name, const void *data,
+                                     size_t size) {
+        uint32_t max = c->out.max_frame - FRAME_SLACK - 256; /* room for the class name */
+        size_t len = strlen(name), old;
+        lwmi_status st;
+        uint8_t n[4];
+
+        if (len > UINT32_MAX || len + 4 + size + 4 > max)
+                return WBEM(TOO_MUCH_DATA);
+        st = obj_out_send_class(c, request_id, out, cls); /* flushes the objects first */
+        if (st != 0)
+                return st;
+        if (out->blocks.count > 0 &&
+            (out->blocks_cls != cls || out->blocks.buf.len + len + size + 8 > max))
+                obj_out_flush_blocks(c, request_id, out);
+        if (out->batch.count > 0)
+                obj_out_flush(c, request_id, out);
+        out->blocks_cls = cls;
+        /* one list element: its u32 size, then the entry */
+        old = out->blocks.buf.len;
+        for (size_t i = 0, v = 4 + len + size; i < 4; i++, v >>= 8)
+                n[i] = (uint8_t) v;
+        strbuf_append_n(&out->blocks.buf, (const char *) n, 4);
+        for (size_t i = 0, v = len; i < 4; i++, v >>= 8)
+                n[i] = (uint8_t) v;
+        strbuf_append_n(&out->blocks.buf, (const char *) n, 4);
+        strbuf_append_n(&out->blocks.buf, name, len);
+        strbuf_append_n(&out->blocks.buf, data, size);
+        if (out->blocks.buf.oom) {
+                strbuf_truncate(&out->blocks.buf, old);
+                out->blocks.buf.oom = false;
+                return WBEM(OUT_OF_MEMORY);
+        }
+        out->blocks.count++;
+        if (out->blocks.buf.len >= batch_limit(c))
+                obj_out_flush_blocks(c, request_id, out);
+        return 0;
+}
+
 /**
  * obj_out_add() - add an object for the client, flushing when a frame is
  * full. An instance goes out as class name + values, after a CLASSES with its
@@ -224,6 +296,7 @@ static lwmi_status obj_out_add_encoded(Conn *c, uint32_t request_id, ObjOut *out
 
         if (size + 4 > max)
                 return WBEM(TOO_MUCH_DATA);
+        obj_out_flush_blocks(c, request_id, out); /* in order */
         if (out->batch.buf.len + size + 4 > max)
                 obj_out_flush(c, request_id, out);
         if (wire_list_buf_add_bytes(&out->batch, data, size) < 0)
@@ -527,6 +600,15 @@ static int request_layout(Request *req, const char *class_name, char **ret_msg) 
                                         req->select[i] = true;
                 }
         }
+        /*
+         * BLOCKS when the client can decode the block with the class alone:
+         * no SELECT list to apply, no embedded classes (their layouts need
+         * classes the client does not have).
+         */
+        req->blocks_ok = !req->select;
+        for (size_t k = 0; k < layout->n_items; k++)
+                if (layout->items[k].embedded || layout->items[k].type == LWMI_CIM_OBJECT)
+                        req->blocks_ok = false;
         req->layout_cls = TAKE_PTR(cls);
         if (!req->item_of_prop || (req->query && !req->query->select_all && !req->select))
                 return -ENOMEM;
@@ -643,6 +725,12 @@ static lwmi_status instance_deliver_raw(Request *req, const char *inst_name, con
         }
         if (!match)
                 goto out;
+        if (req->blocks_ok) {
+                /* the block as the provider gave it: the client decodes it */
+                st = obj_out_add_block(req->client, req->request_id, &req->out, req->layout_cls,
+                                       inst_name, data, size);
+                goto out;
+        }
         st = obj_out_send_class(req->client, req->request_id, &req->out, req->layout_cls);
         strbuf_truncate(enc, 0);
         if (st == 0)

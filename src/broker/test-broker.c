@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/object.h"
+#include "mof/layout.h"
 #include "shared/test.h"
 #include "wire/wire.h"
 
@@ -269,6 +270,46 @@ static uint32_t peer_status(Peer *p, uint32_t rid, size_t *ret_n_objects, lwmi_o
 
                         ASSERT_OK(wire_msg_read(&m, &l));
                         seen_add(&seen, &l);
+                        continue;
+                }
+                if (m.type == WIRE_MSG_BLOCKS) {
+                        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
+                        _cleanup_(block_layout_freep) BlockLayout *layout = NULL;
+                        const char *class_name;
+                        const void *data;
+                        size_t size;
+                        WireList l;
+
+                        ASSERT_OK(wire_msg_read(&m, &class_name, &l));
+                        cls = seen_lookup(&seen, class_name);
+                        ASSERT_NOT_NULL(cls); /* CLASSES came first */
+                        ASSERT_OK(block_layout_compute(cls, seen_lookup, &seen, &layout, NULL));
+                        n_objects += l.count;
+                        while (wire_list_next_bytes(&l, &data, &size) > 0) {
+                                const uint8_t *b = data;
+                                lwmi_object *o = NULL;
+                                uint32_t len;
+                                char name[256];
+
+                                ASSERT_TRUE(size >= 4);
+                                len = (uint32_t) b[0] | (uint32_t) b[1] << 8 |
+                                      (uint32_t) b[2] << 16 | (uint32_t) b[3] << 24;
+                                ASSERT_TRUE(len < sizeof(name) && len <= size - 4);
+                                memcpy(name, b + 4, len);
+                                name[len] = 0;
+                                ASSERT_OK(lwmi_class_spawn_instance(cls, &o));
+                                if (size > 4 + len)
+                                        ASSERT_OK(block_decode(layout, b + 4 + len, size - 4 - len,
+                                                               o));
+                                if (lwmi_object_find_property(o, "InstanceName") >= 0)
+                                        ASSERT_OK(lwmi_object_set_string(o, "InstanceName", name));
+                                if (lwmi_object_find_property(o, "Active") >= 0)
+                                        ASSERT_OK(lwmi_object_set_bool(o, "Active", true));
+                                if (ret_first && !*ret_first)
+                                        *ret_first = o;
+                                else
+                                        lwmi_object_unref(o);
+                        }
                         continue;
                 }
                 if (m.type == WIRE_MSG_OBJECTS) {

@@ -39,8 +39,10 @@
 #include <lwmi/client.h>
 
 #include "core/object.h"
+#include "mof/layout.h"
 #include "shared/macro.h"
 #include "shared/strbuf.h"
+#include "shared/utf.h"
 #include "wire/wire.h"
 
 #define CLIENT_READ_CHUNK     (64u * 1024u)
@@ -56,7 +58,8 @@ struct lwmi_call {
         lwmi_sink sink;
         void *userdata;
         lwmi_object **classes; /* from CLASSES: the classes of the instances that follow */
-        size_t n_classes, alloc_classes;
+        BlockLayout **layouts; /* the data block layout of each class, made for BLOCKS */
+        size_t n_classes, alloc_classes, alloc_layouts;
         lwmi_call *prev, *next;
 };
 
@@ -197,6 +200,9 @@ static void call_free(lwmi_call *call) {
         if (call->sink.destroy)
                 call->sink.destroy(call->userdata);
         lwmi_objects_free(call->classes, call->n_classes);
+        for (size_t i = 0; i < call->n_classes && call->layouts; i++)
+                block_layout_free(call->layouts[i]);
+        free(call->layouts);
         free(call);
 }
 
@@ -404,10 +410,14 @@ static int dispatch_classes(lwmi_call *call, WireList *l) {
                 if (j < call->n_classes) {
                         lwmi_object_unref(call->classes[j]);
                         call->classes[j] = cls;
-                } else if (GROW(call->classes, call->alloc_classes, call->n_classes + 1) < 0) {
+                        block_layout_free(call->layouts[j]); /* made again when needed */
+                        call->layouts[j] = NULL;
+                } else if (GROW(call->classes, call->alloc_classes, call->n_classes + 1) < 0 ||
+                           GROW(call->layouts, call->alloc_layouts, call->n_classes + 1) < 0) {
                         lwmi_object_unref(cls);
                         r = -ENOMEM;
                 } else {
+                        call->layouts[call->n_classes] = NULL;
                         call->classes[call->n_classes++] = cls;
                 }
         }
@@ -415,12 +425,90 @@ static int dispatch_classes(lwmi_call *call, WireList *l) {
         return r;
 }
 
-static void dispatch_objects(lwmi_call *call, WireList *l) {
+/*
+ * BLOCKS: instances of one class as data blocks (each element: u32 name
+ * length, the instance name, the block), decoded here with the class's
+ * layout; InstanceName and Active are set as the broker would.
+ */
+static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, lwmi_object ***ret,
+                         size_t *ret_n) {
+        size_t n = 0, count = l->count, j;
+        lwmi_object **objs, *cls;
+        bool has_name, has_active;
+        int r = 0;
+
+        for (j = 0; j < call->n_classes; j++)
+                if (strcmp(call->classes[j]->name, class_name) == 0)
+                        break;
+        if (j == call->n_classes)
+                return -EBADMSG; /* no CLASSES for it */
+        cls = call->classes[j];
+        if (!call->layouts[j]) {
+                r = block_layout_compute(cls, call_class_lookup, call, &call->layouts[j], NULL);
+                if (r < 0)
+                        return r == -ENOMEM ? r : -EBADMSG;
+        }
+        has_name = lwmi_object_find_property(cls, "InstanceName") >= 0;
+        has_active = lwmi_object_find_property(cls, "Active") >= 0;
+        objs = calloc(count ? count : 1, sizeof(*objs));
+        if (!objs)
+                return -ENOMEM;
+        while (n < count) {
+                const void *data;
+                const uint8_t *p;
+                size_t size;
+                uint32_t len;
+                char name[1024];
+
+                r = wire_list_next_bytes(l, &data, &size);
+                if (r < 0)
+                        break;
+                p = data;
+                r = -EBADMSG;
+                if (size < 4)
+                        break;
+                len = (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 |
+                      (uint32_t) p[3] << 24;
+                if (len >= sizeof(name) || len > size - 4)
+                        break;
+                memcpy(name, p + 4, len);
+                name[len] = 0;
+                if (memchr(name, 0, len) || !utf8_is_valid(name, len))
+                        break;
+                r = lwmi_class_spawn_instance(cls, &objs[n]);
+                if (r < 0)
+                        break;
+                n++;
+                if (size - 4 - len > 0) {
+                        r = block_decode(call->layouts[j], p + 4 + len, size - 4 - len,
+                                         objs[n - 1]);
+                        if (r < 0) {
+                                r = r == -ENOMEM ? r : -EBADMSG;
+                                break;
+                        }
+                }
+                if (has_name && (r = lwmi_object_set_string(objs[n - 1], "InstanceName", name)) < 0)
+                        break;
+                if (has_active && (r = lwmi_object_set_bool(objs[n - 1], "Active", true)) < 0)
+                        break;
+                r = 0;
+        }
+        if (r < 0) {
+                lwmi_objects_free(objs, n);
+                return r;
+        }
+        *ret = objs;
+        *ret_n = n;
+        return 0;
+}
+
+static void dispatch_objects(lwmi_call *call, const char *blocks_class, WireList *l) {
         lwmi_object **objs = NULL;
         size_t n = 0;
         int r;
 
-        r = decode_objects(call, l, &objs, &n);
+        r = blocks_class ? decode_blocks(call, blocks_class, l, &objs, &n)
+                         : decode_objects(call, l, &objs, &n);
         if (r < 0) {
                 /* The broker sent what we cannot read: end the call, stop the broker's side. */
                 (void) call_send_cancel(call);
@@ -440,7 +528,7 @@ static void dispatch_objects(lwmi_call *call, WireList *l) {
 
 /* Return: 0, or -EPROTO when the frame breaks the protocol (the connection must close). */
 static int client_dispatch(lwmi_client *c, const WireFrame *f) {
-        const char *message;
+        const char *message, *class_name;
         lwmi_call *call;
         uint32_t status, sub_id;
         WireList l;
@@ -451,7 +539,7 @@ static int client_dispatch(lwmi_client *c, const WireFrame *f) {
         if (r < 0)
                 return -EPROTO;
         if (m.type != WIRE_MSG_OBJECTS && m.type != WIRE_MSG_EVENTS && m.type != WIRE_MSG_CLASSES &&
-            m.type != WIRE_MSG_STATUS)
+            m.type != WIRE_MSG_BLOCKS && m.type != WIRE_MSG_STATUS)
                 return -EPROTO; /* nothing else may come from the broker after the handshake */
         call = client_find(c, m.request_id);
         if (!call)
@@ -461,12 +549,17 @@ static int client_dispatch(lwmi_client *c, const WireFrame *f) {
         case WIRE_MSG_OBJECTS:
                 if (wire_msg_read(&m, &l) < 0)
                         return -EPROTO;
-                dispatch_objects(call, &l);
+                dispatch_objects(call, NULL, &l);
+                break;
+        case WIRE_MSG_BLOCKS:
+                if (wire_msg_read(&m, &class_name, &l) < 0)
+                        return -EPROTO;
+                dispatch_objects(call, class_name, &l);
                 break;
         case WIRE_MSG_EVENTS:
                 if (wire_msg_read(&m, &sub_id, &l) < 0)
                         return -EPROTO;
-                dispatch_objects(call, &l);
+                dispatch_objects(call, NULL, &l);
                 break;
         case WIRE_MSG_CLASSES:
                 if (wire_msg_read(&m, &l) < 0)

@@ -57,6 +57,7 @@ typedef enum WireMsgType {
         WIRE_MSG_EVENTS = 0x0202,
         WIRE_MSG_STATUS = 0x0203,
         WIRE_MSG_CLASSES = 0x0204,
+        WIRE_MSG_BLOCKS = 0x0205,
         /* provider -> broker */
         WIRE_MSG_DEVICE_REGISTER = 0x0301,
         WIRE_MSG_PROVIDER_REGISTER = 0x0302,
