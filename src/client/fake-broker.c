@@ -86,6 +86,60 @@ static void send_objects(Fake *f, WireWriter *w, uint16_t type, uint32_t id,
         wire_list_buf_deinit(&lb);
 }
 
+/*
+ * "...Blocks...": CLASSES with BlockSample (Value: WmiDataId 1, uint32), then
+ * BLOCKS with two instances; "...BlocksBad<k>..." breaks it in way k: 1 an
+ * entry whose name runs past its end, 2 a block too short for the layout,
+ * 3 BLOCKS of a class never sent.
+ */
+static void send_blocks(Fake *f, WireWriter *w, uint32_t id, const char *wql) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
+        WireListBuf lb = WIRE_LIST_BUF_INIT;
+        StrBuf b = STRBUF_INIT;
+        const char *bad = strstr(wql, "BlocksBad");
+        int k = bad ? bad[9] - '0' : 0;
+        lwmi_value v;
+        WireList l;
+        WireMsg m;
+
+        ASSERT_OK(lwmi_class_new("BlockSample", NULL, &cls));
+        ASSERT_OK(lwmi_class_add_property(cls, "InstanceName", LWMI_CIM_STRING, NULL, NULL));
+        ASSERT_OK(lwmi_class_add_property(cls, "Active", LWMI_CIM_BOOLEAN, NULL, NULL));
+        ASSERT_OK(lwmi_class_add_property(cls, "Value", LWMI_CIM_UINT32, NULL, NULL));
+        lwmi_value_set_bool(&v, true);
+        ASSERT_OK(lwmi_object_set_qualifier(cls, "InstanceName", "Key", &v, 0));
+        lwmi_value_set_uint(&v, LWMI_CIM_UINT32, 1);
+        ASSERT_OK(lwmi_object_set_qualifier(cls, "Value", "WmiDataId", &v, 0));
+        ASSERT_OK(cim_object_encode(cls, &b));
+        ASSERT_OK(wire_list_buf_add_bytes(&lb, b.s, b.len));
+        l = wire_list_buf_get(&lb);
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_CLASSES, id, &l));
+        send_msg(f, w, &m);
+        wire_list_buf_deinit(&lb);
+        strbuf_deinit(&b);
+
+        lb = (WireListBuf) WIRE_LIST_BUF_INIT;
+        for (uint32_t i = 0; i < 2; i++) {
+                /* u32 name length, name, block (a little-endian uint32) */
+                uint8_t e[4 + 3 + 4] = {
+                        3, 0, 0, 0, 'd', 'v', (uint8_t) ('0' + i), (uint8_t) (40 + i), 0, 0, 0
+                };
+                size_t n = sizeof(e);
+
+                if (k == 1 && i == 1)
+                        e[0] = 200;
+                if (k == 2 && i == 1)
+                        n -= 2;
+                ASSERT_OK(wire_list_buf_add_bytes(&lb, e, n));
+        }
+        l = wire_list_buf_get(&lb);
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_BLOCKS, id, k == 3 ? "NoSuchClass" : "BlockSample",
+                                 &l));
+        send_msg(f, w, &m);
+        wire_list_buf_deinit(&lb);
+        send_status(f, w, id, 0, "");
+}
+
 static void send_one(Fake *f, WireWriter *w, uint32_t id, lwmi_object *o) {
         send_objects(f, w, WIRE_MSG_OBJECTS, id, &o, 1);
         lwmi_object_unref(o);
@@ -126,6 +180,8 @@ static bool serve(Fake *f, WireWriter *w, const WireMsg *m) {
                         f->slow_ids[f->n_slow++] = m->request_id;
                 } else if (strstr(s1, "Die")) {
                         return false;
+                } else if (strstr(s1, "Blocks")) {
+                        send_blocks(f, w, m->request_id, s1);
                 } else if (strstr(s1, "Bad")) {
                         send_status(f, w, m->request_id, LWMI_WBEM_E_INVALID_QUERY, "syntax error");
                 } else {

@@ -145,6 +145,45 @@ TEST(exec_query) {
         fake_stop(&f);
 }
 
+/* BLOCKS: instances decoded by the client with the class from CLASSES; bad ones end the call. */
+TEST(blocks) {
+        Fake f;
+        lwmi_client *c = NULL;
+        lwmi_object **objs = NULL;
+        lwmi_error err = { 0 };
+        const char *name;
+        uint64_t v;
+        bool active;
+        size_t n = 0;
+
+        fake_start(&f);
+        ASSERT_OK(lwmi_client_connect(f.path, "root\\wmi", &c, &err));
+        ASSERT_OK(lwmi_client_exec_query(c, "SELECT * FROM Blocks", &objs, &n, &err));
+        ASSERT_EQ(n, 2);
+        for (size_t i = 0; i < n; i++) {
+                ASSERT_STREQ(lwmi_object_get_class_name(objs[i]), "BlockSample");
+                ASSERT_OK(lwmi_object_get_string(objs[i], "InstanceName", &name));
+                ASSERT_EQ(name[2], (char) ('0' + i));
+                ASSERT_OK(lwmi_object_get_bool(objs[i], "Active", &active));
+                ASSERT_TRUE(active);
+                ASSERT_OK(lwmi_object_get_uint64(objs[i], "Value", &v));
+                ASSERT_EQ(v, 40 + i);
+        }
+        lwmi_objects_free(objs, n);
+        for (int k = 1; k <= 3; k++) {
+                char wql[64];
+
+                snprintf(wql, sizeof(wql), "SELECT * FROM BlocksBad%d", k);
+                objs = NULL;
+                n = 0;
+                ASSERT_CMP(lwmi_client_exec_query(c, wql, &objs, &n, &err), <, 0);
+                ASSERT_UEQ(err.status, (lwmi_status) LWMI_WBEM_E_INVALID_STREAM);
+                lwmi_objects_free(objs, n);
+        }
+        lwmi_client_unref(c);
+        fake_stop(&f);
+}
+
 TEST(enum_classes_put_and_method) {
         lwmi_object **objs = NULL, *cls = NULL, *in = NULL, *inst = NULL, *out = NULL;
         lwmi_error err = { 0 };
