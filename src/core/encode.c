@@ -860,24 +860,23 @@ static int get_instance_body(Reader *r, lwmi_object *cls, lwmi_object **ret) {
                 return k;
         free(o->server);
         o->server = NULL;
-        free(o->namespace_);
-        o->namespace_ = NULL;
         if ((k = get_server(r, &o->server)) < 0)
                 return k;
-        if (cls->namespace_ && r->n >= 4 &&
-            get_le32(r->p) == strlen(cls->namespace_) &&
-            get_le32(r->p) <= r->n - 4 &&
-            memcmp(r->p + 4, cls->namespace_, get_le32(r->p)) == 0) {
-                /* the class's namespace (checked when the class was read): no normalizing */
+        if (cls->namespace_ && r->n >= 4 && get_le32(r->p) == strlen(cls->namespace_) &&
+            get_le32(r->p) <= r->n - 4 && memcmp(r->p + 4, cls->namespace_, get_le32(r->p)) == 0) {
+                /* the class's namespace (checked when the class was read): kept borrowed */
                 size_t len = get_le32(r->p);
 
-                o->namespace_ = strdup(cls->namespace_);
-                if (!o->namespace_)
-                        return -ENOMEM;
                 r->p += 4 + len;
                 r->n -= 4 + len;
-        } else if ((k = get_namespace(r, &o->namespace_)) < 0)
-                return k;
+        } else {
+                if (!o->namespace_borrowed)
+                        free(o->namespace_);
+                o->namespace_ = NULL;
+                o->namespace_borrowed = false;
+                if ((k = get_namespace(r, &o->namespace_)) < 0)
+                        return k;
+        }
         if ((k = get_quals(r, &o->quals)) < 0)
                 return k;
         if (get_count(r, 5, &n) < 0 || n != o->n_props)

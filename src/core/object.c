@@ -437,7 +437,8 @@ static void object_free(lwmi_object *o) {
                 free(o->derivation);
         }
         free(o->server);
-        free(o->namespace_);
+        if (!o->namespace_borrowed)
+                free(o->namespace_);
         cim_qualifier_set_deinit(&o->quals);
         for (size_t i = 0; i < o->n_props; i++)
                 cim_property_deinit(&o->props[i]);
@@ -806,9 +807,11 @@ _public_ int lwmi_class_spawn_instance(lwmi_object *cls, lwmi_object **ret) {
         o->superclass = cls->superclass;
         o->derivation = cls->derivation;
         o->n_derivation = cls->n_derivation;
-        if (strdup_null(cls->server, &o->server) < 0 ||
-            strdup_null(cls->namespace_, &o->namespace_) < 0)
+        if (strdup_null(cls->server, &o->server) < 0)
                 return -ENOMEM;
+        /* the class's namespace too, until the instance is placed elsewhere */
+        o->namespace_ = cls->namespace_;
+        o->namespace_borrowed = cls->namespace_ != NULL;
         r = object_copy_props(o, cls, false);
         if (r < 0)
                 return r;
@@ -924,7 +927,11 @@ _public_ int lwmi_object_set_namespace(lwmi_object *o, const char *server, const
                 return -ENOMEM;
         free(o->server);
         o->server = TAKE_PTR(s);
-        free(o->namespace_);
+        if (o->namespace_borrowed && o->cls && ns && strcmp(ns, o->cls->namespace_) == 0)
+                return 0; /* still the class's */
+        if (!o->namespace_borrowed)
+                free(o->namespace_);
+        o->namespace_borrowed = false;
         o->namespace_ = TAKE_PTR(ns);
         return 0;
 }

@@ -71,8 +71,9 @@ struct lwmi_object {
         CimMethod *methods;
         size_t n_methods;
         size_t alloc_methods;
-        lwmi_object *cls;       /* instances: their class (referenced); classes: NULL */
-        bool identity_borrowed; /* instance: name, superclass, derivation are cls's */
+        lwmi_object *cls;        /* instances: their class (referenced); classes: NULL */
+        bool identity_borrowed;  /* instance: name, superclass, derivation are cls's */
+        bool namespace_borrowed; /* instance: namespace_ is cls->namespace_ */
 };
 
 struct lwmi_path_key {
