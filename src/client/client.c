@@ -434,8 +434,7 @@ static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, l
                          size_t *ret_n) {
         size_t n = 0, count = l->count, j;
         lwmi_object **objs, *cls;
-        bool has_name, has_active;
-        int r = 0;
+        int r = 0, idx_name, idx_active;
 
         for (j = 0; j < call->n_classes; j++)
                 if (strcmp(call->classes[j]->name, class_name) == 0)
@@ -448,8 +447,8 @@ static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, l
                 if (r < 0)
                         return r == -ENOMEM ? r : -EBADMSG;
         }
-        has_name = lwmi_object_find_property(cls, "InstanceName") >= 0;
-        has_active = lwmi_object_find_property(cls, "Active") >= 0;
+        idx_name = lwmi_object_find_property(cls, "InstanceName");
+        idx_active = lwmi_object_find_property(cls, "Active");
         objs = calloc(count ? count : 1, sizeof(*objs));
         if (!objs)
                 return -ENOMEM;
@@ -487,10 +486,18 @@ static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, l
                                 break;
                         }
                 }
-                if (has_name && (r = lwmi_object_set_string(objs[n - 1], "InstanceName", name)) < 0)
-                        break;
-                if (has_active && (r = lwmi_object_set_bool(objs[n - 1], "Active", true)) < 0)
-                        break;
+                /* an instance of @cls: its properties are the class's, by index */
+                if (idx_name >= 0 && cls->props[idx_name].type == LWMI_CIM_STRING) {
+                        lwmi_value *v = &objs[n - 1]->props[idx_name].value;
+
+                        lwmi_value_clear(v);
+                        if ((r = lwmi_value_set_string(v, LWMI_CIM_STRING, name)) < 0)
+                                break;
+                }
+                if (idx_active >= 0 && cls->props[idx_active].type == LWMI_CIM_BOOLEAN) {
+                        lwmi_value_clear(&objs[n - 1]->props[idx_active].value);
+                        lwmi_value_set_bool(&objs[n - 1]->props[idx_active].value, true);
+                }
                 r = 0;
         }
         if (r < 0) {
