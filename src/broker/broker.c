@@ -394,6 +394,10 @@ Broker *broker_free(Broker *b) {
         if (b->epoll_fd >= 0)
                 close(b->epoll_fd);
         repo_close(b->repo);
+        for (size_t i = 0; i < ELEMENTSOF(b->class_enc); i++) {
+                lwmi_object_unref(b->class_enc[i].cls);
+                strbuf_deinit(&b->class_enc[i].enc);
+        }
         free(b->call_index);
         free(b);
         return NULL;

@@ -283,6 +283,11 @@ struct Broker {
         size_t n_calls;
         uint32_t next_call_id;
         uint64_t fire_serial; /* one per FIRE_EVENT(S) frame: per-frame caches of providers */
+        struct {
+                lwmi_object *cls; /* referenced: the pointer stays unique while cached */
+                StrBuf enc;       /* its cim_object_encode() */
+        } class_enc[16];          /* recently sent classes (CLASSES), round robin */
+        unsigned class_enc_next;
         Request *requests;
         Subscription *subs;
         CollectHold *holds;

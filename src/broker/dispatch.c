@@ -172,6 +172,33 @@ bool obj_out_has_class(ObjOut *out, const lwmi_object *cls, size_t *ret_same_nam
         return false;
 }
 
+/*
+ * The encoding of a class, from the broker's cache of recently sent ones
+ * (each request that returns instances sends its class once), or into
+ * @scratch when it cannot be cached. NULL without memory.
+ */
+static const StrBuf *class_encoding(Broker *b, const lwmi_object *cls, StrBuf *scratch) {
+        unsigned k;
+
+        for (size_t i = 0; i < ELEMENTSOF(b->class_enc); i++)
+                if (b->class_enc[i].cls == cls)
+                        return &b->class_enc[i].enc;
+        k = b->class_enc_next++ % ELEMENTSOF(b->class_enc);
+        lwmi_object_unref(b->class_enc[k].cls);
+        b->class_enc[k].cls = NULL;
+        if (b->class_enc[k].enc.s)
+                strbuf_truncate(&b->class_enc[k].enc, 0);
+        if (cim_object_encode(cls, &b->class_enc[k].enc) < 0 || b->class_enc[k].enc.oom) {
+                strbuf_deinit(&b->class_enc[k].enc);
+                b->class_enc[k].enc = (StrBuf) STRBUF_INIT;
+                if (cim_object_encode(cls, scratch) < 0 || scratch->oom)
+                        return NULL;
+                return scratch;
+        }
+        b->class_enc[k].cls = lwmi_object_ref((lwmi_object *) cls);
+        return &b->class_enc[k].enc;
+}
+
 /**
  * obj_out_send_class() - send CLASSES with @cls unless the client has it for
  * @request_id; the objects batched so far go out first.
@@ -185,6 +212,7 @@ bool obj_out_has_class(ObjOut *out, const lwmi_object *cls, size_t *ret_same_nam
 lwmi_status obj_out_send_class(Conn *c, uint32_t request_id, ObjOut *out, const lwmi_object *cls) {
         _cleanup_(wire_list_buf_deinitp) WireListBuf l = WIRE_LIST_BUF_INIT;
         _cleanup_strbuf_ StrBuf s = STRBUF_INIT;
+        const StrBuf *enc;
         size_t same;
         WireList list;
         WireMsg m;
@@ -193,9 +221,10 @@ lwmi_status obj_out_send_class(Conn *c, uint32_t request_id, ObjOut *out, const 
                 return 0;
         if (same == SIZE_MAX && GROW(out->classes, out->alloc_classes, out->n_classes + 1) < 0)
                 return WBEM(OUT_OF_MEMORY);
-        if (cim_object_encode(cls, &s) < 0 || s.oom || wire_list_buf_add_bytes(&l, s.s, s.len) < 0)
+        enc = class_encoding(c->broker, cls, &s);
+        if (!enc || wire_list_buf_add_bytes(&l, enc->s, enc->len) < 0)
                 return WBEM(OUT_OF_MEMORY);
-        if (s.len + 4 > c->out.max_frame - FRAME_SLACK)
+        if (enc->len + 4 > c->out.max_frame - FRAME_SLACK)
                 return WBEM(TOO_MUCH_DATA);
         /* instances of the previous definition must reach the client first */
         obj_out_flush(c, request_id, out);
@@ -602,10 +631,14 @@ static int request_layout(Request *req, const char *class_name, char **ret_msg) 
         }
         /*
          * BLOCKS when the client can decode the block with the class alone:
-         * no SELECT list to apply, no embedded classes (their layouts need
-         * classes the client does not have).
+         * a query with no SELECT list to apply, no embedded classes (their
+         * layouts need classes the client does not have).
          */
-        req->blocks_ok = !req->select;
+        /*
+         * A get is one instance: the layout the client would compute for it
+         * costs more than wmid's encoding (bench-query's get_object).
+         */
+        req->blocks_ok = !req->select && req->kind == REQUEST_QUERY;
         for (size_t k = 0; k < layout->n_items; k++)
                 if (layout->items[k].embedded || layout->items[k].type == LWMI_CIM_OBJECT)
                         req->blocks_ok = false;

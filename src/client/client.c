@@ -76,6 +76,17 @@ struct lwmi_client {
         WireReader in;
         WireWriter out;
         lwmi_call *calls; /* pending calls, in no particular order */
+        /*
+         * The classes of recent CLASSES messages by their encoding: the
+         * broker sends a request's classes with each request (a get, too),
+         * and the same bytes decode to the same class.
+         */
+        struct {
+                void *bytes;
+                size_t size;
+                lwmi_object *cls;
+        } class_cache[16];
+        unsigned class_cache_next;
 };
 
 struct lwmi_enum {
@@ -387,14 +398,64 @@ static int decode_objects(lwmi_call *call, WireList *l, lwmi_object ***ret, size
 }
 
 /* CLASSES: keep each class for the instances that follow; one of the same name is replaced. */
-static int dispatch_classes(lwmi_call *call, WireList *l) {
-        lwmi_object **objs = NULL;
-        size_t n = 0, j;
+/* A class from its encoding: the connection's cache, or decoded (and cached). */
+static int class_decode_cached(lwmi_client *c, const void *data, size_t size, lwmi_object **ret) {
+        lwmi_object *cls = NULL;
+        void *copy;
+        unsigned k;
         int r;
 
-        r = decode_objects(call, l, &objs, &n);
+        for (size_t i = 0; c && i < ELEMENTSOF(c->class_cache); i++)
+                if (c->class_cache[i].cls && c->class_cache[i].size == size &&
+                    memcmp(c->class_cache[i].bytes, data, size) == 0) {
+                        *ret = lwmi_object_ref(c->class_cache[i].cls);
+                        return 0;
+                }
+        r = cim_object_decode(data, size, NULL, NULL, &cls);
         if (r < 0)
                 return r;
+        if (cls->genus != CIM_GENUS_CLASS) {
+                lwmi_object_unref(cls);
+                return -EBADMSG;
+        }
+        copy = c ? malloc(size ? size : 1) : NULL;
+        if (copy) {
+                k = c->class_cache_next++ % ELEMENTSOF(c->class_cache);
+                memcpy(copy, data, size);
+                free(c->class_cache[k].bytes);
+                lwmi_object_unref(c->class_cache[k].cls);
+                c->class_cache[k].bytes = copy;
+                c->class_cache[k].size = size;
+                c->class_cache[k].cls = lwmi_object_ref(cls);
+        }
+        *ret = cls;
+        return 0;
+}
+
+static int dispatch_classes(lwmi_call *call, WireList *l) {
+        size_t n = 0, j, count = l->count;
+        lwmi_object **objs;
+        int r = 0;
+
+        objs = calloc(count ? count : 1, sizeof(*objs));
+        if (!objs)
+                return -ENOMEM;
+        while (n < count) {
+                const void *data;
+                size_t size;
+
+                r = wire_list_next_bytes(l, &data, &size);
+                if (r < 0)
+                        break;
+                r = class_decode_cached(call->client, data, size, &objs[n]);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (r < 0) {
+                lwmi_objects_free(objs, n);
+                return r;
+        }
         for (size_t i = 0; i < n; i++) {
                 lwmi_object *cls = objs[i];
 
@@ -717,6 +778,10 @@ static void client_free(lwmi_client *c) {
                 close(c->fd);
         wire_reader_deinit(&c->in);
         wire_writer_deinit(&c->out);
+        for (size_t i = 0; i < ELEMENTSOF(c->class_cache); i++) {
+                free(c->class_cache[i].bytes);
+                lwmi_object_unref(c->class_cache[i].cls);
+        }
         free(c->namespace_);
         free(c);
 }
