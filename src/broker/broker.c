@@ -398,6 +398,7 @@ Broker *broker_free(Broker *b) {
                 lwmi_object_unref(b->class_enc[i].cls);
                 strbuf_deinit(&b->class_enc[i].enc);
         }
+        strbuf_deinit(&b->ev_scratch);
         free(b->call_index);
         free(b);
         return NULL;

@@ -78,9 +78,10 @@ typedef struct Provider {
         BlockLayout *ev_layout;   /* its data block layout, for FIRE_EVENT(S) */
         int *ev_item_of_prop;     /* per property of ev_cls: its layout item, or -1 */
         ssize_t ev_idx_name, ev_idx_active, ev_idx_time; /* InstanceName, Active, TIME_CREATED */
-        uint64_t ev_checked;     /* Broker.fire_serial when ev_cls was last checked */
-        uint32_t ev_name_id;     /* the instance whose name is cached in ev_name */
-        uint64_t ev_name_serial; /* Broker.fire_serial of that cache */
+        uint64_t ev_checked;       /* Broker.class_serial when ev_cls was last checked */
+        uint32_t ev_name_id;       /* the instance whose name is cached in ev_name */
+        uint64_t ev_name_serial;   /* instances_serial of that cache */
+        uint64_t instances_serial; /* changes with every (de)registration of an instance */
         char *ev_name;
         uint64_t n_provider_dropped; /* events the provider reported lost (EVENTS_DROPPED) */
         Instance *instances;         /* registration order = index */
@@ -282,7 +283,9 @@ struct Broker {
         Call **call_index; /* by id, see call_lookup() */
         size_t n_calls;
         uint32_t next_call_id;
-        uint64_t fire_serial; /* one per FIRE_EVENT(S) frame: per-frame caches of providers */
+        uint64_t fire_serial;  /* one per FIRE_EVENT(S) frame */
+        uint64_t class_serial; /* changes whenever classes may have: DEVICE_REGISTER */
+        StrBuf ev_scratch;     /* an event's encoding, reused */
         struct {
                 lwmi_object *cls; /* referenced: the pointer stays unique while cached */
                 StrBuf enc;       /* its cim_object_encode() */

@@ -660,21 +660,30 @@ static void sub_report_overflow(Broker *b, Subscription *s) {
 }
 
 /* Queues an event (@e, the encoding of @ev) for @s, or drops it when the queue is full. */
-static void sub_offer(Broker *b, Subscription *s, EvEnc *e) {
+/* Whether the next event for @s is dropped (its queue full, or drops not yet reported). */
+static bool sub_must_drop(Broker *b, Subscription *s) {
         sub_report_overflow(b, s);
-        if (s->n_dropped_unreported > 0 || !sub_has_room(s)) {
-                /* Never block on a slow subscriber: drop, count, report later. */
-                if (s->n_dropped_unreported == 0) {
-                        log_warn("subscription %u of %s: queue full, dropping events",
-                                 s->request_id, s->client->name ? s->client->name : "?");
-                        s->first_dropped = lwmi_object_ref(ev_object(e));
-                        s->client->n_subs_dropping++;
-                }
-                s->n_dropped++;
-                s->n_dropped_unreported++;
-                return;
+        return s->n_dropped_unreported > 0 || !sub_has_room(s);
+}
+
+/* Drops an event for @s: counted, reported once the queue has room (@e's object for the first). */
+static void sub_drop(Subscription *s, EvEnc *e) {
+        /* Never block on a slow subscriber: drop, count, report later. */
+        if (s->n_dropped_unreported == 0) {
+                log_warn("subscription %u of %s: queue full, dropping events", s->request_id,
+                         s->client->name ? s->client->name : "?");
+                s->first_dropped = lwmi_object_ref(ev_object(e));
+                s->client->n_subs_dropping++;
         }
-        sub_send(s, e);
+        s->n_dropped++;
+        s->n_dropped_unreported++;
+}
+
+static void sub_offer(Broker *b, Subscription *s, EvEnc *e) {
+        if (sub_must_drop(b, s))
+                sub_drop(s, e);
+        else
+                sub_send(s, e);
 }
 
 /* The BY values of @ev as one string: each value's MOF text, or NULL. */
@@ -913,11 +922,12 @@ static int provider_event_class(Broker *b, Provider *p) {
         BlockLayout *layout = NULL;
         int *map;
 
-        if (p->ev_checked == b->fire_serial && p->ev_cls)
+        /* checked again only when classes may have changed (DEVICE_REGISTER) */
+        if (p->ev_checked == b->class_serial && p->ev_cls)
                 return 0;
         if (!p->class_name || repo_get_class(b->repo, NS_WMI, p->class_name, &cls) < 0)
                 return -ENOENT;
-        p->ev_checked = b->fire_serial;
+        p->ev_checked = b->class_serial;
         if (cls == p->ev_cls)
                 return 0;
         if (block_layout_compute(cls, ev_lookup, &(EvLookup){ .repo = b->repo }, &layout, NULL) <
@@ -947,7 +957,7 @@ static int provider_event_class(Broker *b, Provider *p) {
 static const char *provider_event_name(Broker *b, Provider *p, uint32_t instance_id) {
         ssize_t idx;
 
-        if (p->ev_name && p->ev_name_serial == b->fire_serial && p->ev_name_id == instance_id)
+        if (p->ev_name && p->ev_name_serial == p->instances_serial && p->ev_name_id == instance_id)
                 return p->ev_name;
         free(p->ev_name);
         idx = instance_find_id(p, instance_id);
@@ -956,7 +966,7 @@ static const char *provider_event_name(Broker *b, Provider *p, uint32_t instance
         else if (asprintf(&p->ev_name, "%s_0", p->device) < 0)
                 p->ev_name = NULL;
         p->ev_name_id = instance_id;
-        p->ev_name_serial = b->fire_serial;
+        p->ev_name_serial = p->instances_serial;
         return p->ev_name;
 }
 
@@ -972,9 +982,10 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                           size_t size) {
         lwmi_value stack_vals[16], *vals = stack_vals;
         _cleanup_free_ lwmi_value *heap_vals = NULL;
-        _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
+        StrBuf *enc = &b->ev_scratch; /* reused: no allocation per event */
         const lwmi_object *cls;
         const char *name;
+        bool decoded = false;
         RawInst ri;
         EvEnc e = { 0 };
         size_t n_items;
@@ -1002,29 +1013,61 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
         };
         lwmi_value_set_bool(&ri.v_active, true);
         lwmi_value_set_uint(&ri.v_time, LWMI_CIM_UINT64, filetime_now());
-        if (block_decode_values(p->ev_layout, data, size, vals) < 0) {
-                log_warn("provider %s: event data does not match class %s", p->conn->name,
-                         p->class_name);
-                goto out;
-        }
+        e.raw = &ri;
+        /*
+         * The block is decoded, and the event encoded, only when a
+         * subscription needs it: a WHERE to evaluate, a GROUP, an event it
+         * takes. An event every subscriber would drop costs a count.
+         */
         for (Subscription *s = b->subs; s; s = s->next) {
                 bool match = !s->query->where;
 
                 if (!s->client || s->client->dead || !ns_eq(s->ns, NS_WMI) ||
                     !lwmi_object_derives_from(cls, s->class_name))
                         continue;
+                if ((!match || s->query->has_group) && !decoded) {
+                        if (block_decode_values(p->ev_layout, data, size, vals) < 0)
+                                goto bad;
+                        decoded = true;
+                }
                 if (!match &&
                     (wql_query_eval(s->query, raw_inst_lookup, NULL, &ri, &match, NULL) < 0 ||
                      !match))
                         continue;
+                if (s->query->has_group) {
+                        sub_emit(b, s, &e);
+                        continue;
+                }
+                if (sub_must_drop(b, s)) {
+                        if (s->n_dropped_unreported == 0 && !decoded) {
+                                /* the first drop of a series keeps the event for the report */
+                                if (block_decode_values(p->ev_layout, data, size, vals) < 0)
+                                        goto bad;
+                                decoded = true;
+                        }
+                        sub_drop(s, &e);
+                        continue;
+                }
                 if (!e.cls) {
                         /* Encoded once, for the first subscriber that takes it. */
-                        if (raw_inst_encode(&ri, NULL, &enc) < 0)
+                        if (!decoded) {
+                                if (block_decode_values(p->ev_layout, data, size, vals) < 0)
+                                        goto bad;
+                                decoded = true;
+                        }
+                        if (enc->s)
+                                strbuf_truncate(enc, 0);
+                        if (raw_inst_encode(&ri, NULL, enc) < 0)
                                 break;
-                        e = (EvEnc){ .cls = cls, .data = enc.s, .size = enc.len, .raw = &ri };
+                        e.cls = cls;
+                        e.data = enc->s;
+                        e.size = enc->len;
                 }
-                sub_emit(b, s, &e);
+                sub_send(s, &e);
         }
+        goto out;
+bad:
+        log_warn("provider %s: event data does not match class %s", p->conn->name, p->class_name);
 out:
         raw_inst_clear(&ri, n_items);
 }

@@ -197,6 +197,7 @@ int provider_device_register(Conn *c, const WireMsg *m) {
                 }
                 if (r >= 0)
                         r = repo_store_mof(b->repo, res, &diags);
+                b->class_serial++; /* classes may have changed: caches check again */
                 if (r < 0) {
                         for (size_t i = 0; i < diags.n && i < 4; i++)
                                 strbuf_printf(&diag, "%s%s:%u:%u: %s", i ? "; " : "",
@@ -326,6 +327,7 @@ int provider_instance_register(Conn *c, const WireMsg *m) {
         if (*name && !p->instances[p->n_instances].name)
                 return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
         p->n_instances++;
+        p->instances_serial++; /* names by index may have changed */
         r = conn_send_status(c, m->request_id, 0, NULL);
         events_instance_op(p, p->n_instances - 1, true);
         return r;
@@ -357,6 +359,7 @@ int provider_instance_deregister(Conn *c, const WireMsg *m) {
                 memmove(p->instances + i, p->instances + i + 1,
                         (p->n_instances - (size_t) i - 1) * sizeof(*p->instances));
                 p->n_instances--;
+                p->instances_serial++;
         }
         return conn_send_status(c, m->request_id, 0, NULL);
 }
