@@ -773,7 +773,11 @@ static int object_copy_props(lwmi_object *o, const lwmi_object *src, bool with_q
                                                      .propagated = sp->propagated,
                                                      .borrowed = true };
                         r = strdup_null(sp->ref_class, &o->props[i].ref_class);
-                        if (r >= 0)
+                        if (r < 0)
+                                ;
+                        else if (sp->value.is_null)
+                                o->props[i].value = sp->value; /* owns nothing: a plain copy */
+                        else
                                 r = lwmi_value_copy(&o->props[i].value, &sp->value);
                         if (r < 0)
                                 cim_property_deinit(&o->props[i]);
