@@ -20,17 +20,18 @@
 #include "wql/wql.h"
 
 /* Limits: everything a peer can make the broker allocate is bounded. */
-#define BROKER_CONNS_MAX            1024
-#define BROKER_PENDING_PER_CLIENT   256   /* outstanding requests of one client */
-#define BROKER_INSTANCES_PER_GUID   4096  /* registered instances of one provider */
-#define BROKER_PROVIDERS_PER_CONN   1024  /* providers (GUIDs) of one connection */
-#define BROKER_DEVICES_PER_CONN     64    /* devices of one connection */
-#define BROKER_CALLS_MAX            65536 /* pending provider calls, all clients together */
-#define BROKER_CALL_INDEX_SIZE      (2u * BROKER_CALLS_MAX) /* slots of the call id index */
-#define BROKER_SUBS_PER_CLIENT      64                      /* event subscriptions of one client */
-#define BROKER_EVENT_QUEUE_DEFAULT  (1u << 20) /* bytes of unread output before events drop */
-#define BROKER_EVENT_COUNT_DEFAULT  1000u      /* unread events of one subscription */
-#define BROKER_EVENT_COUNT_MAX      65536u     /* cap of --event-queue-count */
+#define BROKER_CONNS_MAX           1024
+#define BROKER_PENDING_PER_CLIENT  256   /* outstanding requests of one client */
+#define BROKER_INSTANCES_PER_GUID  4096  /* registered instances of one provider */
+#define BROKER_PROVIDERS_PER_CONN  1024  /* providers (GUIDs) of one connection */
+#define BROKER_DEVICES_PER_CONN    64    /* devices of one connection */
+#define BROKER_CALLS_MAX           65536 /* pending provider calls, all clients together */
+#define BROKER_CALL_INDEX_SIZE     (2u * BROKER_CALLS_MAX) /* slots of the call id index */
+#define BROKER_SUBS_PER_CLIENT     64                      /* event subscriptions of one client */
+#define BROKER_EVENT_QUEUE_DEFAULT (1u << 20) /* bytes of unread output before events drop */
+#define BROKER_EVENT_COUNT_DEFAULT \
+ 10000u /* unread events of one subscription: ~1 MiB of ~100-byte events */
+#define BROKER_EVENT_COUNT_MAX      65536u               /* cap of --event-queue-count */
 #define BROKER_SLOW_USEC_DEFAULT    (10ULL * 1000000ULL) /* --slow-subscriber-timeout */
 #define BROKER_RETRIES_MAX          4                    /* buffer-too-small retries of one call */
 #define BROKER_BATCH_BYTES          65536       /* an OBJECTS batch is flushed past this size */

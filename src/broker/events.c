@@ -607,8 +607,17 @@ static void sub_send(Subscription *s, const EvEnc *e) {
                 sub_flush(s);
         if (s->client->dead || wire_list_buf_add_bytes(&s->out.batch, e->data, e->size) < 0)
                 return;
-        if (s->out.batch.buf.len >= BROKER_BATCH_BYTES)
+        if (s->out.batch.buf.len >= BROKER_BATCH_BYTES) {
+                /*
+                 * A full frame goes to the socket now, not at the end of the
+                 * loop iteration: a provider's burst would otherwise fill the
+                 * queue before any of it is written, and the subscriber drop
+                 * events it could have read.
+                 */
                 sub_flush(s);
+                if (!s->client->dead && !s->client->doom && conn_flush(s->client) < 0)
+                        s->client->doom = "output failure"; /* closed by broker_flush() */
+        }
 }
 
 /*

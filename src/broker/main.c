@@ -26,7 +26,7 @@ static void usage(FILE *f) {
               "  --provider-timeout SEC   provider call timeout (default 10)\n"
               "  --admin-group NAME       members may write and call methods\n"
               "  --log-level LEVEL        err, warning, info (default) or debug\n"
-              "  --event-queue-count N    unread events per subscription (default 1000;\n"
+              "  --event-queue-count N    unread events per subscription (default 10000;\n"
               "                           caps what a subscriber asks for)\n"
               "  --event-queue-bytes N    unread output bytes before events drop\n"
               "                           (default 1048576; caps what a subscriber asks for)\n"
