@@ -388,8 +388,10 @@ int lwmi_client_exec_notification_query_async(lwmi_client *c, const char *wql,
 
 /**
  * lwmi_call_cancel() - cancel a call (IWbemServices::CancelAsyncCall).
- * Asynchronous: confirmed by the call's set_status() (usually with
- * LWMI_WBEM_E_CALL_CANCELLED, or the status the call ended with meanwhile).
+ * Once it returns, indicate() is not called again for the call (objects
+ * still on their way are dropped); the end is confirmed by the call's
+ * set_status() (usually with LWMI_WBEM_E_CALL_CANCELLED, or the status the
+ * call ended with meanwhile).
  * Return: 0, -EALREADY (the call has ended), -ENOTCONN, -ENOMEM.
  */
 int lwmi_call_cancel(lwmi_call *call);

@@ -52,9 +52,10 @@ struct lwmi_call {
         unsigned n_ref;
         lwmi_client *client; /* weak; NULL once the call left the connection */
         uint32_t id;
-        bool pending;  /* in client->calls, waiting for its STATUS */
-        bool floating; /* the connection owns the only reference */
-        bool done;     /* set_status() ran (or would have, without a sink) */
+        bool pending;   /* in client->calls, waiting for its STATUS */
+        bool floating;  /* the connection owns the only reference */
+        bool done;      /* set_status() ran (or would have, without a sink) */
+        bool cancelled; /* lwmi_call_cancel() returned: no more indicate() */
         lwmi_sink sink;
         void *userdata;
         lwmi_object **classes; /* from CLASSES: the classes of the instances that follow */
@@ -234,12 +235,17 @@ _public_ bool lwmi_call_is_done(const lwmi_call *call) {
 }
 
 _public_ int lwmi_call_cancel(lwmi_call *call) {
+        int r;
+
         assert_return(call, -EINVAL);
         if (!call->pending)
                 return -EALREADY;
         if (call->client->pid != lwmi_internal_self_pid())
                 return -ECHILD;
-        return call_send_cancel(call);
+        r = call_send_cancel(call);
+        if (r >= 0)
+                call->cancelled = true; /* what still arrives is dropped */
+        return r;
 }
 
 /* Ends @call: it leaves the connection, then its set_status() runs once. */
@@ -586,7 +592,7 @@ static void dispatch_objects(lwmi_call *call, const char *blocks_class, WireList
                               "cannot decode an object sent by the broker");
                 return;
         }
-        if (n > 0 && call->sink.indicate) {
+        if (n > 0 && call->sink.indicate && !call->cancelled) {
                 lwmi_call_ref(call);
                 call->sink.indicate(call, objs, n, call->userdata);
                 lwmi_call_unref(call);

@@ -382,7 +382,9 @@ TEST(async_notification_cancel) {
         run_until(c, &rec.n_status, 1);
         ASSERT_EQ(rec.n_status, 1);
         ASSERT_UEQ(rec.status, (lwmi_status) LWMI_WBEM_E_CALL_CANCELLED);
-        ASSERT_EQ(rec.n_objects, 3);
+        /* cancelled in the first indicate(): the events after it are dropped */
+        ASSERT_EQ(rec.n_indicate, 1);
+        ASSERT_CMP(rec.n_objects, <, 3);
         ASSERT_FALSE(rec.indicate_after_status);
         rec.call = lwmi_call_unref(rec.call);
         ASSERT_EQ(rec.n_destroy, 1);
