@@ -1105,6 +1105,25 @@ static lwmi_status path_resolve(Conn *c, const char *ns, const char *path, lwmi_
         return 0;
 }
 
+/*
+ * Starts the QUERY_INSTANCE of instance @index of @p for @req (a get, or the
+ * query before a method), unless @req failed already; the request ends when
+ * its calls do.
+ */
+static void request_query_one(Request *req, Provider *p, size_t index) {
+        int r;
+
+        req->n_calls++;
+        if (req->status == 0) {
+                r = call_start(req, p, index, WIRE_MSG_QUERY_INSTANCE, 0, NULL, 0,
+                               MAX(p->min_size, 64u));
+                if (r < 0)
+                        request_fail(req, status_from_errno(r), NULL);
+        }
+        req->n_calls--;
+        request_maybe_finish(req);
+}
+
 static int client_get_object(Conn *c, const WireMsg *m) {
         Broker *b = c->broker;
         _cleanup_(lwmi_path_freep) lwmi_path *path = NULL;
@@ -1125,13 +1144,7 @@ static int client_get_object(Conn *c, const WireMsg *m) {
                 req = request_new(c, REQUEST_GET, m->request_id, ns);
                 if (!req)
                         return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
-                req->n_calls++;
-                r = call_start(req, p, index, WIRE_MSG_QUERY_INSTANCE, 0, NULL, 0,
-                               MAX(p->min_size, 64u));
-                if (r < 0)
-                        request_fail(req, status_from_errno(r), NULL);
-                req->n_calls--;
-                request_maybe_finish(req);
+                request_query_one(req, p, index);
                 return 0;
         }
         if (lwmi_path_get_key_count(path) == 0 && !lwmi_path_is_singleton(path))
@@ -1414,15 +1427,7 @@ static int client_exec_method(Conn *c, const WireMsg *m) {
                 req->method_in_size = data.len;
         }
         /* The instance's query first (spec 57); call_done() then starts the method. */
-        req->n_calls++;
-        if (req->status == 0) {
-                r = call_start(req, p, index, WIRE_MSG_QUERY_INSTANCE, 0, NULL, 0,
-                               MAX(p->min_size, 64u));
-                if (r < 0)
-                        request_fail(req, status_from_errno(r), NULL);
-        }
-        req->n_calls--;
-        request_maybe_finish(req);
+        request_query_one(req, p, index);
         return 0;
 }
 

@@ -374,7 +374,15 @@ static lwmi_object *call_class_lookup(void *userdata, const char *class_name) {
  * name + values, their class from an earlier CLASSES of the same call, or
  * with their class inline (cim_object_encode_full()).
  */
-static int decode_objects(lwmi_call *call, WireList *l, lwmi_object ***ret, size_t *ret_n) {
+typedef int (*ElementDecodeFn)(lwmi_call *call, const void *data, size_t size, lwmi_object **ret);
+
+static int object_decode_one(lwmi_call *call, const void *data, size_t size, lwmi_object **ret) {
+        return cim_object_decode(data, size, call_class_lookup, call, ret);
+}
+
+/* Decodes every element of @l with @decode; all or nothing. */
+static int decode_list(lwmi_call *call, WireList *l, ElementDecodeFn decode, lwmi_object ***ret,
+                       size_t *ret_n) {
         size_t n = 0, count = l->count; /* iterating consumes the list */
         lwmi_object **objs;
         int r = 0;
@@ -389,7 +397,7 @@ static int decode_objects(lwmi_call *call, WireList *l, lwmi_object ***ret, size
                 r = wire_list_next_bytes(l, &data, &size);
                 if (r < 0)
                         break;
-                r = cim_object_decode(data, size, call_class_lookup, call, &objs[n]);
+                r = decode(call, data, size, &objs[n]);
                 if (r < 0)
                         break;
                 n++;
@@ -403,7 +411,10 @@ static int decode_objects(lwmi_call *call, WireList *l, lwmi_object ***ret, size
         return 0;
 }
 
-/* CLASSES: keep each class for the instances that follow; one of the same name is replaced. */
+static int decode_objects(lwmi_call *call, WireList *l, lwmi_object ***ret, size_t *ret_n) {
+        return decode_list(call, l, object_decode_one, ret, ret_n);
+}
+
 /* A class from its encoding: the connection's cache, or decoded (and cached). */
 static int class_decode_cached(lwmi_client *c, const void *data, size_t size, lwmi_object **ret) {
         lwmi_object *cls = NULL;
@@ -438,30 +449,18 @@ static int class_decode_cached(lwmi_client *c, const void *data, size_t size, lw
         return 0;
 }
 
+static int class_decode_one(lwmi_call *call, const void *data, size_t size, lwmi_object **ret) {
+        return class_decode_cached(call->client, data, size, ret);
+}
+
 static int dispatch_classes(lwmi_call *call, WireList *l) {
-        size_t n = 0, j, count = l->count;
-        lwmi_object **objs;
-        int r = 0;
+        lwmi_object **objs = NULL;
+        size_t n = 0, j;
+        int r;
 
-        objs = calloc(count ? count : 1, sizeof(*objs));
-        if (!objs)
-                return -ENOMEM;
-        while (n < count) {
-                const void *data;
-                size_t size;
-
-                r = wire_list_next_bytes(l, &data, &size);
-                if (r < 0)
-                        break;
-                r = class_decode_cached(call->client, data, size, &objs[n]);
-                if (r < 0)
-                        break;
-                n++;
-        }
-        if (r < 0) {
-                lwmi_objects_free(objs, n);
+        r = decode_list(call, l, class_decode_one, &objs, &n);
+        if (r < 0)
                 return r;
-        }
         for (size_t i = 0; i < n; i++) {
                 lwmi_object *cls = objs[i];
 
