@@ -67,6 +67,8 @@
 #include <lwmi/client.h>
 #include <lwmi/provider.h>
 
+#include "bench-util.h"
+
 #define EVENT_SIZE           64
 #define MAX_SUBS             4
 #define LAT_WARMUP           200           /* paced events per side before timing */
@@ -168,13 +170,6 @@ static pid_t wmid_pid, dbus_pid;
 static pid_t children[MAX_CHILDREN];
 static char tmpdir[PATH_MAX];
 
-static uint64_t now_nsec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
 /* The CPU time (user + system, all threads) of process @pid so far, in milliseconds. */
 static double proc_cpu_msec(pid_t pid) {
         unsigned long long utime = 0, stime = 0;
@@ -206,18 +201,6 @@ static void sleep_usec(long usec) {
         nanosleep(
                 &(struct timespec){ .tv_sec = usec / 1000000, .tv_nsec = (usec % 1000000) * 1000 },
                 NULL);
-}
-
-static int cmp_u64(const void *a, const void *b) {
-        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-        return x < y ? -1 : x > y;
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return x < y ? -1 : x > y;
 }
 
 /* nftw() callback of cleanup(). */
@@ -298,32 +281,6 @@ static void reap(pid_t pid, int timeout_ms) {
                         children[i] = 0;
 }
 
-static int read_full(int fd, void *buf, size_t size) {
-        for (size_t got = 0; got < size;) {
-                ssize_t n = read(fd, (uint8_t *) buf + got, size - got);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return n < 0 ? -errno : -ECONNRESET;
-                got += (size_t) n;
-        }
-        return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t size) {
-        for (size_t done = 0; done < size;) {
-                ssize_t n = write(fd, (const uint8_t *) buf + done, size - done);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                done += (size_t) n;
-        }
-        return 0;
-}
-
 /* Reads one byte within @timeout_ms: 0, -ETIMEDOUT, or the error. */
 static int read_byte(int fd, int timeout_ms, uint8_t *ret) {
         struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -377,25 +334,6 @@ static int start_daemon(const char *const argv[], bool quiet, char *line, size_t
         }
         line[got - 1] = 0;
         return (int) pid;
-}
-
-/* <dir of this executable>/../src/broker/wmid: the build tree's layout. */
-static int find_wmid(char *out, size_t size) {
-        char exe[PATH_MAX];
-        ssize_t n;
-        char *slash;
-
-        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-        if (n < 0)
-                return -errno;
-        exe[n] = 0;
-        slash = strrchr(exe, '/');
-        if (!slash)
-                return -ENOENT;
-        *slash = 0;
-        if ((size_t) snprintf(out, size, "%s/../src/broker/wmid", exe) >= size)
-                return -ENAMETOOLONG;
-        return access(out, X_OK) < 0 ? -errno : 0;
 }
 
 /* ---- providers: one loop, three ways to fire -------------------------------- */

@@ -49,6 +49,8 @@
 #include <lwmi/client.h>
 #include <lwmi/provider.h>
 
+#include "bench-util.h"
+
 #define BLOCK_SIZE       64            /* bytes of data items per instance */
 #define N_QUERY          10000         /* instances of BenchBlock and its subclasses */
 #define GET_WARMUP       1000          /* get_object calls before timing */
@@ -108,19 +110,6 @@ typedef struct Stats {
         double p50_us, p99_us, per_sec;
 } Stats;
 
-static uint64_t now_nsec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-        return x < y ? -1 : x > y;
-}
-
 /* Sorts @lat (nanoseconds) and fills the percentiles; @total_ns is the wall time of the loop. */
 static Stats stats_compute(uint64_t *lat, size_t n, uint64_t total_ns) {
         qsort(lat, n, sizeof(*lat), cmp_u64);
@@ -128,12 +117,6 @@ static Stats stats_compute(uint64_t *lat, size_t n, uint64_t total_ns) {
                         .p50_us = (double) lat[n * 50 / 100] / 1e3,
                         .p99_us = (double) lat[n * 99 / 100] / 1e3,
                         .per_sec = (double) n * 1e9 / (double) total_ns };
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return x < y ? -1 : x > y;
 }
 
 /* nftw() callback of cleanup(). */
@@ -174,25 +157,6 @@ static pid_t fork_child(void) {
 }
 
 /* ---- wmid ---------------------------------------------------------------- */
-
-/* <dir of this executable>/../src/broker/wmid: the build tree's layout. */
-static int find_wmid(char *out, size_t size) {
-        char exe[PATH_MAX];
-        ssize_t n;
-        char *slash;
-
-        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-        if (n < 0)
-                return -errno;
-        exe[n] = 0;
-        slash = strrchr(exe, '/');
-        if (!slash)
-                return -ENOENT;
-        *slash = 0;
-        if ((size_t) snprintf(out, size, "%s/../src/broker/wmid", exe) >= size)
-                return -ENAMETOOLONG;
-        return access(out, X_OK) < 0 ? -errno : 0;
-}
 
 static int start_wmid(const char *wmid, const char *sock, const char *state) {
         char buf[64];
@@ -322,32 +286,6 @@ static int wait_queryable(lwmi_client *c) {
 }
 
 /* ---- the raw relay ----------------------------------------------------- */
-
-static int read_full(int fd, void *buf, size_t size) {
-        for (size_t got = 0; got < size;) {
-                ssize_t n = read(fd, (uint8_t *) buf + got, size - got);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return n < 0 ? -errno : -ECONNRESET;
-                got += (size_t) n;
-        }
-        return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t size) {
-        for (size_t done = 0; done < size;) {
-                ssize_t n = write(fd, (const uint8_t *) buf + done, size - done);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                done += (size_t) n;
-        }
-        return 0;
-}
 
 /* Forwards exactly @size bytes from @in to @out, chunk by chunk as they arrive. */
 static int forward(int in, int out, uint8_t *buf, size_t buf_size, size_t size) {
