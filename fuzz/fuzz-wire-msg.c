@@ -27,9 +27,20 @@ static void walk_list(char kind, WireList l) {
         for (;;) {
                 if (kind == WIRE_STRING_LIST)
                         r = wire_list_next_string(&l, &s, &len);
-                else if (kind == WIRE_OBJECT_LIST)
+                else if (kind == WIRE_OBJECT_LIST) {
                         r = wire_list_next_bytes(&l, &d, &len);
-                else if (kind == WIRE_DATA_LIST)
+                        if (r > 0) {
+                                /* every element may be a BLOCKS entry: parse it as one */
+                                char name[WIRE_BLOCK_NAME_MAX];
+                                const void *blk;
+                                size_t blen;
+
+                                if (wire_block_entry_parse(d, len, name, &blk, &blen) == 0 &&
+                                    (strlen(name) >= WIRE_BLOCK_NAME_MAX ||
+                                     (const uint8_t *) blk + blen != (const uint8_t *) d + len))
+                                        abort();
+                        }
+                } else if (kind == WIRE_DATA_LIST)
                         r = wire_list_next_data(&l, &id, &st, &need, &d, &len);
                 else
                         r = wire_list_next_event(&l, &g, &id, &d, &len);
@@ -56,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (wire_msg_decode(types[data[0] % n_types], 7, data + 1, size - 1, &m) < 0)
                 return 0;
         for (size_t i = 0; i < m.n_fields; i++)
-                if (strchr("SOE", m.fields[i].kind))
+                if (strchr("SOED", m.fields[i].kind))
                         walk_list(m.fields[i].kind, m.fields[i].list);
         if (wire_msg_encode(&m, &b) < 0 || b.len != size - 1 ||
             (b.len > 0 && memcmp(b.s, data + 1, b.len) != 0)) {

@@ -248,11 +248,10 @@ static lwmi_status obj_out_add_block(Conn *c, uint32_t request_id, ObjOut *out,
                                      const lwmi_object *cls, const char *name, const void *data,
                                      size_t size) {
         uint32_t max = c->out.max_frame - FRAME_SLACK - 256; /* room for the class name */
-        size_t len = strlen(name), old;
+        size_t len = strlen(name);
         lwmi_status st;
-        uint8_t n[4];
 
-        if (len > UINT32_MAX || len + 4 + size + 4 > max)
+        if (len >= WIRE_BLOCK_NAME_MAX || len + 4 + size + 4 > max)
                 return WBEM(TOO_MUCH_DATA);
         st = obj_out_send_class(c, request_id, out, cls); /* flushes the objects first */
         if (st != 0)
@@ -263,22 +262,8 @@ static lwmi_status obj_out_add_block(Conn *c, uint32_t request_id, ObjOut *out,
         if (out->batch.count > 0)
                 obj_out_flush(c, request_id, out);
         out->blocks_cls = cls;
-        /* one list element: its u32 size, then the entry */
-        old = out->blocks.buf.len;
-        for (size_t i = 0, v = 4 + len + size; i < 4; i++, v >>= 8)
-                n[i] = (uint8_t) v;
-        strbuf_append_n(&out->blocks.buf, (const char *) n, 4);
-        for (size_t i = 0, v = len; i < 4; i++, v >>= 8)
-                n[i] = (uint8_t) v;
-        strbuf_append_n(&out->blocks.buf, (const char *) n, 4);
-        strbuf_append_n(&out->blocks.buf, name, len);
-        strbuf_append_n(&out->blocks.buf, data, size);
-        if (out->blocks.buf.oom) {
-                strbuf_truncate(&out->blocks.buf, old);
-                out->blocks.buf.oom = false;
+        if (wire_list_buf_add_block_entry(&out->blocks, name, data, size) < 0)
                 return WBEM(OUT_OF_MEMORY);
-        }
-        out->blocks.count++;
         if (out->blocks.buf.len >= batch_limit(c))
                 obj_out_flush_blocks(c, request_id, out);
         return 0;
@@ -758,7 +743,7 @@ static lwmi_status instance_deliver_raw(Request *req, const char *inst_name, con
         }
         if (!match)
                 goto out;
-        if (req->blocks_ok) {
+        if (req->blocks_ok && strlen(inst_name) < WIRE_BLOCK_NAME_MAX) {
                 /* the block as the provider gave it: the client decodes it */
                 st = obj_out_add_block(req->client, req->request_id, &req->out, req->layout_cls,
                                        inst_name, data, size);

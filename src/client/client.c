@@ -519,34 +519,22 @@ static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, l
         if (!objs)
                 return -ENOMEM;
         while (n < count) {
-                const void *data;
-                const uint8_t *p;
-                size_t size;
-                uint32_t len;
-                char name[1024];
+                const void *data, *block;
+                size_t size, block_size;
+                char name[WIRE_BLOCK_NAME_MAX];
 
                 r = wire_list_next_bytes(l, &data, &size);
                 if (r < 0)
                         break;
-                p = data;
-                r = -EBADMSG;
-                if (size < 4)
-                        break;
-                len = (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 |
-                      (uint32_t) p[3] << 24;
-                if (len >= sizeof(name) || len > size - 4)
-                        break;
-                memcpy(name, p + 4, len);
-                name[len] = 0;
-                if (memchr(name, 0, len) || !utf8_is_valid(name, len))
+                r = wire_block_entry_parse(data, size, name, &block, &block_size);
+                if (r < 0)
                         break;
                 r = lwmi_class_spawn_instance(cls, &objs[n]);
                 if (r < 0)
                         break;
                 n++;
-                if (size - 4 - len > 0) {
-                        r = block_decode(call->layouts[j], p + 4 + len, size - 4 - len,
-                                         objs[n - 1]);
+                if (block_size > 0) {
+                        r = block_decode(call->layouts[j], block, block_size, objs[n - 1]);
                         if (r < 0) {
                                 r = r == -ENOMEM ? r : -EBADMSG;
                                 break;

@@ -249,6 +249,37 @@ TEST(lists) {
         ASSERT_EQ(wire_list_next_event(&got, &g, &id, &data, &size), 0);
         ASSERT_EQ(got.size, 0);
 
+        /* BLOCKS entries: built and parsed back; malformed ones refused */
+        {
+                _cleanup_(wire_list_buf_deinitp) WireListBuf bl = WIRE_LIST_BUF_INIT;
+                char name[WIRE_BLOCK_NAME_MAX], longname[WIRE_BLOCK_NAME_MAX + 1];
+                static const uint8_t blk[3] = { 1, 2, 3 };
+                const void *bp;
+                size_t bs;
+
+                ASSERT_OK(wire_list_buf_add_block_entry(&bl, "dev_0", blk, sizeof(blk)));
+                ASSERT_OK(wire_list_buf_add_block_entry(&bl, "", NULL, 0));
+                memset(longname, 'x', sizeof(longname) - 1);
+                longname[sizeof(longname) - 1] = 0;
+                ASSERT_ERRNO(wire_list_buf_add_block_entry(&bl, longname, blk, 1), EINVAL);
+                ASSERT_ERRNO(wire_list_buf_add_block_entry(&bl, "\xc3", blk, 1), EINVAL);
+                got = wire_list_buf_get(&bl);
+                ASSERT_EQ(got.count, 2);
+                ASSERT_EQ(wire_list_next_bytes(&got, &data, &size), 1);
+                ASSERT_OK(wire_block_entry_parse(data, size, name, &bp, &bs));
+                ASSERT_STREQ(name, "dev_0");
+                ASSERT_EQ(bs, 3);
+                ASSERT_EQ(memcmp(bp, blk, 3), 0);
+                ASSERT_EQ(wire_list_next_bytes(&got, &data, &size), 1);
+                ASSERT_OK(wire_block_entry_parse(data, size, name, &bp, &bs));
+                ASSERT_STREQ(name, "");
+                ASSERT_EQ(bs, 0);
+                /* too short, name past the end, a NUL in the name */
+                ASSERT_ERRNO(wire_block_entry_parse("\3\0\0", 3, name, &bp, &bs), EBADMSG);
+                ASSERT_ERRNO(wire_block_entry_parse("\x09\0\0\0ab", 6, name, &bp, &bs), EBADMSG);
+                ASSERT_ERRNO(wire_block_entry_parse("\2\0\0\0a\0", 6, name, &bp, &bs), EBADMSG);
+        }
+
         /* data list (ALL_DATA): id, status, size needed, bytes */
         {
                 _cleanup_(wire_list_buf_deinitp) WireListBuf dl = WIRE_LIST_BUF_INIT;

@@ -754,6 +754,57 @@ int wire_list_buf_add_event(WireListBuf *l, const lwmi_guid *guid, uint32_t inst
 }
 
 /**
+ * wire_list_buf_add_block_entry() - append one BLOCKS entry to an object list.
+ * @l: the builder
+ * @name: the instance name (UTF-8, shorter than WIRE_BLOCK_NAME_MAX bytes)
+ * @block: its data block
+ * @size: the block's size
+ *
+ * Return: 0, -EINVAL, -ENOMEM, -E2BIG.
+ */
+int wire_list_buf_add_block_entry(WireListBuf *l, const char *name, const void *block,
+                                  size_t size) {
+        size_t old = l->buf.len, len = name ? strlen(name) : 0;
+
+        if (!name || len >= WIRE_BLOCK_NAME_MAX || !utf8_is_valid(name, len) ||
+            size > UINT32_MAX - 8 - len || (size > 0 && !block))
+                return -EINVAL;
+        append_le(&l->buf, 4 + len + size, 4); /* the element's length (an O list) */
+        append_le(&l->buf, len, 4);
+        strbuf_append_n(&l->buf, name, len);
+        strbuf_append_n(&l->buf, block, size);
+        return list_buf_done(l, old);
+}
+
+/**
+ * wire_block_entry_parse() - split a BLOCKS entry (an element of its list).
+ * @data: the element (untrusted)
+ * @size: its size
+ * @name: receives the instance name, NUL-terminated
+ * @ret_block: the data block (borrowed from @data; may be empty)
+ * @ret_size: its size
+ *
+ * Return: 0, or -EBADMSG (too short, name too long, not UTF-8, a NUL in it).
+ */
+int wire_block_entry_parse(const void *data, size_t size, char name[WIRE_BLOCK_NAME_MAX],
+                           const void **ret_block, size_t *ret_size) {
+        const uint8_t *p = data;
+        uint32_t len;
+
+        if (!data || size < 4)
+                return -EBADMSG;
+        len = (uint32_t) get_le(p, 4);
+        if (len >= WIRE_BLOCK_NAME_MAX || len > size - 4 || memchr(p + 4, 0, len) ||
+            !utf8_is_valid((const char *) p + 4, len))
+                return -EBADMSG;
+        memcpy(name, p + 4, len);
+        name[len] = 0;
+        *ret_block = p + 4 + len;
+        *ret_size = size - 4 - len;
+        return 0;
+}
+
+/**
  * wire_list_buf_add_data() - append one instance's answer to a data list.
  * @l: the builder
  * @instance_id: the instance

@@ -199,6 +199,11 @@ int wire_list_buf_add_event(WireListBuf *l, const lwmi_guid *guid, uint32_t inst
 WireList wire_list_buf_get(const WireListBuf *l);
 int wire_list_next_string(WireList *l, const char **ret, size_t *ret_len);
 int wire_list_next_bytes(WireList *l, const void **ret, size_t *ret_size);
+/* BLOCKS entries (an O list element): u32 name length, the name, the data block. */
+#define WIRE_BLOCK_NAME_MAX 1024 /* name buffer of wire_block_entry_parse(), NUL included */
+int wire_list_buf_add_block_entry(WireListBuf *l, const char *name, const void *block, size_t size);
+int wire_block_entry_parse(const void *data, size_t size, char name[WIRE_BLOCK_NAME_MAX],
+                           const void **ret_block, size_t *ret_size);
 int wire_list_buf_add_data(WireListBuf *l, uint32_t instance_id, uint32_t status, uint32_t needed,
                            const void *data, size_t size);
 int wire_list_next_data(WireList *l, uint32_t *ret_instance_id, uint32_t *ret_status,
