@@ -78,6 +78,7 @@ typedef struct Provider {
         lwmi_object *ev_cls;      /* the class of the events' layout below (referenced) */
         BlockLayout *ev_layout;   /* its data block layout, for FIRE_EVENT(S) */
         int *ev_item_of_prop;     /* per property of ev_cls: its layout item, or -1 */
+        bool ev_blocks_ok;        /* its events may go as EVENT_BLOCKS */
         ssize_t ev_idx_name, ev_idx_active, ev_idx_time; /* InstanceName, Active, TIME_CREATED */
         uint64_t ev_checked;       /* Broker.class_serial when ev_cls was last checked */
         uint32_t ev_name_id;       /* the instance whose name is cached in ev_name */

@@ -102,7 +102,10 @@ static int obj_out_flush_blocks(Conn *c, uint32_t request_id, ObjOut *out) {
                 return 0;
         if (c && !c->dead) {
                 l = wire_list_buf_get(&out->blocks);
-                r = wire_msg_build(&m, WIRE_MSG_BLOCKS, request_id, out->blocks_cls->name, &l);
+                r = out->events ? wire_msg_build(&m, WIRE_MSG_EVENT_BLOCKS, request_id, request_id,
+                                                 out->blocks_cls->name, &l)
+                                : wire_msg_build(&m, WIRE_MSG_BLOCKS, request_id,
+                                                 out->blocks_cls->name, &l);
                 if (r >= 0)
                         r = conn_send(c, &m);
         }

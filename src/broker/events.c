@@ -530,8 +530,10 @@ static void sub_prune(Subscription *s) {
 /* Events queued for @s: written to its client's output or waiting in its batch. */
 static bool sub_has_room(Subscription *s) {
         sub_prune(s);
-        return s->queued_len + s->out.batch.count < s->queue_max_count &&
-               wire_writer_pending(&s->client->out) + s->out.batch.buf.len <= s->queue_max_bytes;
+        return s->queued_len + s->out.batch.count + s->out.blocks.count < s->queue_max_count &&
+               wire_writer_pending(&s->client->out) + s->out.batch.buf.len +
+                               s->out.blocks.buf.len <=
+                       s->queue_max_bytes;
 }
 
 /*
@@ -539,13 +541,16 @@ static bool sub_has_room(Subscription *s) {
  * end in the output (they count as unread until the socket took them).
  */
 static void sub_flush(Subscription *s) {
-        uint32_t n = s->out.batch.count;
+        /* one of the two batches at most: the other was flushed before it began */
+        uint32_t n = s->out.batch.count + s->out.blocks.count;
 
         if (n == 0)
                 return;
         if (!s->client || s->client->dead) {
                 wire_list_buf_deinit(&s->out.batch);
                 s->out.batch = (WireListBuf) WIRE_LIST_BUF_INIT;
+                wire_list_buf_deinit(&s->out.blocks);
+                s->out.blocks = (WireListBuf) WIRE_LIST_BUF_INIT;
                 return;
         }
         obj_out_flush(s->client, s->request_id, &s->out);
@@ -587,6 +592,8 @@ static lwmi_object *ev_object(EvEnc *e) {
         return e->ev;
 }
 
+static void sub_flush_now(Subscription *s);
+
 /* Adds one event to the batch of @s (sub_has_room() said yes). */
 static void sub_send(Subscription *s, const EvEnc *e) {
         uint32_t max = s->client->out.max_frame - 64;
@@ -603,21 +610,64 @@ static void sub_send(Subscription *s, const EvEnc *e) {
                                 return;
                 }
         }
-        if (s->out.batch.buf.len + e->size + 4 > max)
-                sub_flush(s);
+        if (s->out.blocks.count > 0 || s->out.batch.buf.len + e->size + 4 > max)
+                sub_flush(s); /* in order: the event blocks before it go first */
         if (s->client->dead || wire_list_buf_add_bytes(&s->out.batch, e->data, e->size) < 0)
                 return;
-        if (s->out.batch.buf.len >= BROKER_BATCH_BYTES) {
-                /*
-                 * A full frame goes to the socket now, not at the end of the
-                 * loop iteration: a provider's burst would otherwise fill the
-                 * queue before any of it is written, and the subscriber drop
-                 * events it could have read.
-                 */
-                sub_flush(s);
-                if (!s->client->dead && !s->client->doom && conn_flush(s->client) < 0)
-                        s->client->doom = "output failure"; /* closed by broker_flush() */
+        if (s->out.batch.buf.len >= BROKER_BATCH_BYTES)
+                sub_flush_now(s);
+}
+
+/*
+ * Adds an extrinsic event as an EVENT_BLOCKS entry: the provider's block
+ * after its TIME_CREATED (u64), decoded by the client with the class's
+ * layout (sub_has_room() said yes).
+ */
+static void sub_send_block(Subscription *s, const lwmi_object *cls, const char *name, uint64_t time,
+                           const void *data, size_t size) {
+        uint32_t max = s->client->out.max_frame - 64 - 256; /* room for the class name */
+        uint8_t stack[512];
+        _cleanup_free_ uint8_t *heap = NULL;
+        uint8_t *blk = stack;
+        size_t same, len = strlen(name);
+
+        if (len >= WIRE_BLOCK_NAME_MAX || len + size + 16 > max)
+                return; /* cannot happen: provider frames are no larger */
+        if (!obj_out_has_class(&s->out, cls, &same)) {
+                sub_flush(s); /* events of an earlier definition go first */
+                if (s->client->dead ||
+                    obj_out_send_class(s->client, s->request_id, &s->out, cls) != 0)
+                        return;
         }
+        if (s->out.batch.count > 0 ||
+            (s->out.blocks.count > 0 &&
+             (s->out.blocks_cls != cls || s->out.blocks.buf.len + len + size + 16 > max)))
+                sub_flush(s);
+        if (size + 8 > sizeof(stack) && !(blk = heap = malloc(size + 8)))
+                return;
+        for (size_t i = 0; i < 8; i++)
+                blk[i] = (uint8_t) (time >> (8 * i));
+        if (size > 0)
+                memcpy(blk + 8, data, size);
+        s->out.blocks_cls = cls;
+        if (s->client->dead ||
+            wire_list_buf_add_block_entry(&s->out.blocks, name, blk, size + 8) < 0)
+                return;
+        if (s->out.blocks.buf.len >= BROKER_BATCH_BYTES)
+                sub_flush_now(s);
+}
+
+/* Flushes a full batch and writes it to the socket now. */
+static void sub_flush_now(Subscription *s) {
+        /*
+         * A full frame goes to the socket now, not at the end of the loop
+         * iteration: a provider's burst would otherwise fill the queue before
+         * any of it is written, and the subscriber drop events it could have
+         * read.
+         */
+        sub_flush(s);
+        if (!s->client->dead && !s->client->doom && conn_flush(s->client) < 0)
+                s->client->doom = "output failure"; /* closed by broker_flush() */
 }
 
 /*
@@ -959,6 +1009,11 @@ static int provider_event_class(Broker *b, Provider *p) {
         p->ev_idx_name = lwmi_object_find_property(p->ev_cls, "InstanceName");
         p->ev_idx_active = lwmi_object_find_property(p->ev_cls, "Active");
         p->ev_idx_time = lwmi_object_find_property(p->ev_cls, "TIME_CREATED");
+        /* EVENT_BLOCKS unless an item embeds a class the subscriber may not have */
+        p->ev_blocks_ok = true;
+        for (size_t k = 0; k < layout->n_items; k++)
+                if (layout->items[k].embedded || layout->items[k].type == LWMI_CIM_OBJECT)
+                        p->ev_blocks_ok = false;
         return 0;
 }
 
@@ -1057,13 +1112,19 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                         sub_drop(s, &e);
                         continue;
                 }
+                if (!decoded) {
+                        /* checked before it reaches any subscriber */
+                        if (block_decode_values(p->ev_layout, data, size, vals) < 0)
+                                goto bad;
+                        decoded = true;
+                }
+                if (p->ev_blocks_ok) {
+                        /* the provider's block itself: the subscriber decodes it */
+                        sub_send_block(s, cls, name ? name : "", ri.v_time.u.uint, data, size);
+                        continue;
+                }
                 if (!e.cls) {
                         /* Encoded once, for the first subscriber that takes it. */
-                        if (!decoded) {
-                                if (block_decode_values(p->ev_layout, data, size, vals) < 0)
-                                        goto bad;
-                                decoded = true;
-                        }
                         if (enc->s)
                                 strbuf_truncate(enc, 0);
                         if (raw_inst_encode(&ri, NULL, enc) < 0)

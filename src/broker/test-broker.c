@@ -989,6 +989,48 @@ static uint16_t peer_read_events(Peer *p) {
                 }
                 return m.type;
         }
+        if (m.type == WIRE_MSG_EVENT_BLOCKS) {
+                /* entries: name, TIME_CREATED (u64), the provider's block */
+                _cleanup_(block_layout_freep) BlockLayout *layout = NULL;
+                _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
+                const char *class_name;
+
+                ASSERT_OK(wire_msg_read(&m, &sub, &class_name, &l));
+                ASSERT_EQ(sub, m.request_id);
+                cls = peer_class_lookup(p, class_name);
+                ASSERT_NOT_NULL(cls); /* CLASSES came first */
+                ASSERT_OK(block_layout_compute(cls, peer_class_lookup, p, &layout, NULL));
+                ASSERT_TRUE(l.count > 0);
+                while (wire_list_next_bytes(&l, &data, &size) > 0) {
+                        size_t at = (p->events_head + p->n_events) % ELEMENTSOF(p->events);
+                        char name[WIRE_BLOCK_NAME_MAX];
+                        const uint8_t *blk;
+                        const void *bv;
+                        size_t bs;
+                        uint64_t t = 0;
+                        lwmi_object *o = NULL;
+
+                        ASSERT_OK(wire_block_entry_parse(data, size, name, &bv, &bs));
+                        ASSERT_TRUE(bs >= 8);
+                        blk = bv;
+                        for (size_t i = 0; i < 8; i++)
+                                t |= (uint64_t) blk[i] << (8 * i);
+                        ASSERT_OK(lwmi_class_spawn_instance(cls, &o));
+                        if (bs > 8)
+                                ASSERT_OK(block_decode(layout, blk + 8, bs - 8, o));
+                        if (lwmi_object_find_property(o, "InstanceName") >= 0)
+                                ASSERT_OK(lwmi_object_set_string(o, "InstanceName", name));
+                        if (lwmi_object_find_property(o, "Active") >= 0)
+                                ASSERT_OK(lwmi_object_set_bool(o, "Active", true));
+                        if (lwmi_object_find_property(o, "TIME_CREATED") >= 0)
+                                ASSERT_OK(lwmi_object_set_uint64(o, "TIME_CREATED", t));
+                        ASSERT_TRUE(p->n_events < ELEMENTSOF(p->events));
+                        p->events[at] = o;
+                        p->event_subs[at] = sub;
+                        p->n_events++;
+                }
+                return m.type;
+        }
         if (m.type != WIRE_MSG_EVENTS)
                 TEST_FAIL("expected EVENTS, got %s", wire_msg_type_to_string(m.type));
         ASSERT_OK(wire_msg_read(&m, &sub, &l));

@@ -48,6 +48,12 @@
 #define CLIENT_READ_CHUNK     (64u * 1024u)
 #define CLIENT_NAMESPACE_DFLT "root\\wmi"
 
+/* A class's data block layout and the properties BLOCKS set, found once. */
+typedef struct ClassBlocks {
+        BlockLayout *layout; /* NULL until first needed */
+        int idx_name, idx_active, idx_time;
+} ClassBlocks;
+
 struct lwmi_call {
         unsigned n_ref;
         lwmi_client *client; /* weak; NULL once the call left the connection */
@@ -59,7 +65,7 @@ struct lwmi_call {
         lwmi_sink sink;
         void *userdata;
         lwmi_object **classes; /* from CLASSES: the classes of the instances that follow */
-        BlockLayout **layouts; /* the data block layout of each class, made for BLOCKS */
+        ClassBlocks *layouts;  /* per class: what BLOCKS decoding needs, made when first used */
         size_t n_classes, alloc_classes, alloc_layouts;
         lwmi_call *prev, *next;
 };
@@ -213,7 +219,7 @@ static void call_free(lwmi_call *call) {
                 call->sink.destroy(call->userdata);
         lwmi_objects_free(call->classes, call->n_classes);
         for (size_t i = 0; i < call->n_classes && call->layouts; i++)
-                block_layout_free(call->layouts[i]);
+                block_layout_free(call->layouts[i].layout);
         free(call->layouts);
         free(call);
 }
@@ -476,14 +482,14 @@ static int dispatch_classes(lwmi_call *call, WireList *l) {
                 if (j < call->n_classes) {
                         lwmi_object_unref(call->classes[j]);
                         call->classes[j] = cls;
-                        block_layout_free(call->layouts[j]); /* made again when needed */
-                        call->layouts[j] = NULL;
+                        block_layout_free(call->layouts[j].layout); /* made again when needed */
+                        call->layouts[j].layout = NULL;
                 } else if (GROW(call->classes, call->alloc_classes, call->n_classes + 1) < 0 ||
                            GROW(call->layouts, call->alloc_layouts, call->n_classes + 1) < 0) {
                         lwmi_object_unref(cls);
                         r = -ENOMEM;
                 } else {
-                        call->layouts[call->n_classes] = NULL;
+                        call->layouts[call->n_classes].layout = NULL;
                         call->classes[call->n_classes++] = cls;
                 }
         }
@@ -496,11 +502,12 @@ static int dispatch_classes(lwmi_call *call, WireList *l) {
  * length, the instance name, the block), decoded here with the class's
  * layout; InstanceName and Active are set as the broker would.
  */
-static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, lwmi_object ***ret,
-                         size_t *ret_n) {
+static int decode_blocks(lwmi_call *call, const char *class_name, bool timed, WireList *l,
+                         lwmi_object ***ret, size_t *ret_n) {
         size_t n = 0, count = l->count, j;
         lwmi_object **objs, *cls;
-        int r = 0, idx_name, idx_active;
+        int r = 0, idx_name, idx_active, idx_time;
+        ClassBlocks *cb;
 
         for (j = 0; j < call->n_classes; j++)
                 if (strcmp(call->classes[j]->name, class_name) == 0)
@@ -508,19 +515,25 @@ static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, l
         if (j == call->n_classes)
                 return -EBADMSG; /* no CLASSES for it */
         cls = call->classes[j];
-        if (!call->layouts[j]) {
-                r = block_layout_compute(cls, call_class_lookup, call, &call->layouts[j], NULL);
+        cb = &call->layouts[j];
+        if (!cb->layout) {
+                r = block_layout_compute(cls, call_class_lookup, call, &cb->layout, NULL);
                 if (r < 0)
                         return r == -ENOMEM ? r : -EBADMSG;
+                cb->idx_name = lwmi_object_find_property(cls, "InstanceName");
+                cb->idx_active = lwmi_object_find_property(cls, "Active");
+                cb->idx_time = lwmi_object_find_property(cls, "TIME_CREATED");
         }
-        idx_name = lwmi_object_find_property(cls, "InstanceName");
-        idx_active = lwmi_object_find_property(cls, "Active");
+        idx_name = cb->idx_name;
+        idx_active = cb->idx_active;
+        idx_time = cb->idx_time;
         objs = calloc(count ? count : 1, sizeof(*objs));
         if (!objs)
                 return -ENOMEM;
         while (n < count) {
                 const void *data, *block;
                 size_t size, block_size;
+                uint64_t time = 0;
                 char name[WIRE_BLOCK_NAME_MAX];
 
                 r = wire_list_next_bytes(l, &data, &size);
@@ -529,12 +542,25 @@ static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, l
                 r = wire_block_entry_parse(data, size, name, &block, &block_size);
                 if (r < 0)
                         break;
+                if (timed) {
+                        /* EVENT_BLOCKS: TIME_CREATED (u64) before the block */
+                        const uint8_t *t = block;
+
+                        r = -EBADMSG;
+                        if (block_size < 8)
+                                break;
+                        time = 0;
+                        for (size_t i = 0; i < 8; i++)
+                                time |= (uint64_t) t[i] << (8 * i);
+                        block = t + 8;
+                        block_size -= 8;
+                }
                 r = lwmi_class_spawn_instance(cls, &objs[n]);
                 if (r < 0)
                         break;
                 n++;
                 if (block_size > 0) {
-                        r = block_decode(call->layouts[j], block, block_size, objs[n - 1]);
+                        r = block_decode(cb->layout, block, block_size, objs[n - 1]);
                         if (r < 0) {
                                 r = r == -ENOMEM ? r : -EBADMSG;
                                 break;
@@ -552,6 +578,11 @@ static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, l
                         lwmi_value_clear(&objs[n - 1]->props[idx_active].value);
                         lwmi_value_set_bool(&objs[n - 1]->props[idx_active].value, true);
                 }
+                if (timed && idx_time >= 0 && cls->props[idx_time].type == LWMI_CIM_UINT64) {
+                        lwmi_value_clear(&objs[n - 1]->props[idx_time].value);
+                        lwmi_value_set_uint(&objs[n - 1]->props[idx_time].value, LWMI_CIM_UINT64,
+                                            time);
+                }
                 r = 0;
         }
         if (r < 0) {
@@ -563,12 +594,12 @@ static int decode_blocks(lwmi_call *call, const char *class_name, WireList *l, l
         return 0;
 }
 
-static void dispatch_objects(lwmi_call *call, const char *blocks_class, WireList *l) {
+static void dispatch_objects(lwmi_call *call, const char *blocks_class, bool timed, WireList *l) {
         lwmi_object **objs = NULL;
         size_t n = 0;
         int r;
 
-        r = blocks_class ? decode_blocks(call, blocks_class, l, &objs, &n)
+        r = blocks_class ? decode_blocks(call, blocks_class, timed, l, &objs, &n)
                          : decode_objects(call, l, &objs, &n);
         if (r < 0) {
                 /* The broker sent what we cannot read: end the call, stop the broker's side. */
@@ -600,7 +631,8 @@ static int client_dispatch(lwmi_client *c, const WireFrame *f) {
         if (r < 0)
                 return -EPROTO;
         if (m.type != WIRE_MSG_OBJECTS && m.type != WIRE_MSG_EVENTS && m.type != WIRE_MSG_CLASSES &&
-            m.type != WIRE_MSG_BLOCKS && m.type != WIRE_MSG_STATUS)
+            m.type != WIRE_MSG_BLOCKS && m.type != WIRE_MSG_EVENT_BLOCKS &&
+            m.type != WIRE_MSG_STATUS)
                 return -EPROTO; /* nothing else may come from the broker after the handshake */
         call = client_find(c, m.request_id);
         if (!call)
@@ -610,17 +642,22 @@ static int client_dispatch(lwmi_client *c, const WireFrame *f) {
         case WIRE_MSG_OBJECTS:
                 if (wire_msg_read(&m, &l) < 0)
                         return -EPROTO;
-                dispatch_objects(call, NULL, &l);
+                dispatch_objects(call, NULL, false, &l);
                 break;
         case WIRE_MSG_BLOCKS:
                 if (wire_msg_read(&m, &class_name, &l) < 0)
                         return -EPROTO;
-                dispatch_objects(call, class_name, &l);
+                dispatch_objects(call, class_name, false, &l);
+                break;
+        case WIRE_MSG_EVENT_BLOCKS:
+                if (wire_msg_read(&m, &sub_id, &class_name, &l) < 0)
+                        return -EPROTO;
+                dispatch_objects(call, class_name, true, &l);
                 break;
         case WIRE_MSG_EVENTS:
                 if (wire_msg_read(&m, &sub_id, &l) < 0)
                         return -EPROTO;
-                dispatch_objects(call, NULL, &l);
+                dispatch_objects(call, NULL, false, &l);
                 break;
         case WIRE_MSG_CLASSES:
                 if (wire_msg_read(&m, &l) < 0)

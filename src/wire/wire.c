@@ -71,6 +71,7 @@ static const WireMsgInfo msg_table[] = {
         { WIRE_MSG_STATUS, "STATUS", "4s" },
         { WIRE_MSG_CLASSES, "CLASSES", "O" },
         { WIRE_MSG_BLOCKS, "BLOCKS", "sO" },
+        { WIRE_MSG_EVENT_BLOCKS, "EVENT_BLOCKS", "4sO" },
         { WIRE_MSG_DEVICE_REGISTER, "DEVICE_REGISTER", "ss" },
         { WIRE_MSG_PROVIDER_REGISTER, "PROVIDER_REGISTER", "g44" },
         { WIRE_MSG_INSTANCE_REGISTER, "INSTANCE_REGISTER", "g4s" },

@@ -58,6 +58,7 @@ typedef enum WireMsgType {
         WIRE_MSG_STATUS = 0x0203,
         WIRE_MSG_CLASSES = 0x0204,
         WIRE_MSG_BLOCKS = 0x0205,
+        WIRE_MSG_EVENT_BLOCKS = 0x0206,
         /* provider -> broker */
         WIRE_MSG_DEVICE_REGISTER = 0x0301,
         WIRE_MSG_PROVIDER_REGISTER = 0x0302,
