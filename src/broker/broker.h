@@ -52,6 +52,15 @@ typedef struct Broker Broker;
 typedef struct Conn Conn;
 typedef struct Request Request;
 
+/* What reading instances of a provider class from their blocks needs, made once per class. */
+typedef struct RawClass {
+        lwmi_object *cls; /* referenced; NULL until loaded */
+        BlockLayout *layout;
+        int *item_of_prop;                      /* per class property: its layout item, or -1 */
+        ssize_t idx_name, idx_active, idx_time; /* InstanceName, Active, TIME_CREATED, or < 0 */
+        bool blocks_ok; /* no embedded objects: instances may travel as data blocks */
+} RawClass;
+
 /* A device registered by a provider connection (DEVICE_REGISTER). */
 typedef struct Device {
         char *name;
@@ -72,15 +81,11 @@ typedef struct Provider {
         char *class_name;
         uint32_t flags;
         uint32_t min_size;
-        bool events_enabled;      /* FUNCTION_CONTROL(event, enable) was sent */
-        bool collect_enabled;     /* FUNCTION_CONTROL(collection, enable) was sent */
-        unsigned n_collect_calls; /* QUERY_INSTANCE calls running (Expensive providers) */
-        lwmi_object *ev_cls;      /* the class of the events' layout below (referenced) */
-        BlockLayout *ev_layout;   /* its data block layout, for FIRE_EVENT(S) */
-        int *ev_item_of_prop;     /* per property of ev_cls: its layout item, or -1 */
-        bool ev_blocks_ok;        /* its events may go as EVENT_BLOCKS */
-        ssize_t ev_idx_name, ev_idx_active, ev_idx_time; /* InstanceName, Active, TIME_CREATED */
-        uint64_t ev_checked;       /* Broker.class_serial when ev_cls was last checked */
+        bool events_enabled;       /* FUNCTION_CONTROL(event, enable) was sent */
+        bool collect_enabled;      /* FUNCTION_CONTROL(collection, enable) was sent */
+        unsigned n_collect_calls;  /* QUERY_INSTANCE calls running (Expensive providers) */
+        RawClass ev;               /* the class of FIRE_EVENT(S), its layout */
+        uint64_t ev_checked;       /* Broker.class_serial when ev was last checked */
         uint32_t ev_name_id;       /* the instance whose name is cached in ev_name */
         uint64_t ev_name_serial;   /* instances_serial of that cache */
         uint64_t instances_serial; /* changes with every (de)registration of an instance */
@@ -165,16 +170,12 @@ struct Request {
         void *method_in;         /* its input block (owned) */
         size_t method_in_size;
         uint32_t method_out_size;
-        lwmi_object *out_class; /* REQUEST_METHOD: __PARAMETERS class of the out layout */
-        ObjOut out;             /* objects not yet sent, classes sent */
-        char *layout_class;     /* the class whose layout is cached below */
-        lwmi_object *layout_cls;
-        BlockLayout *layout;
-        int idx_instance_name, idx_active; /* in layout_cls, or -ENOENT */
-        int *item_of_prop;                 /* per property of layout_cls: its item, or -1 */
-        bool blocks_ok;                    /* instances may go as BLOCKS (raw data) */
-        bool *select;                      /* per property: kept by the SELECT list (NULL: all) */
-        StrBuf scratch;                    /* encoding buffer, reused for every instance */
+        lwmi_object *out_class;    /* REQUEST_METHOD: __PARAMETERS class of the out layout */
+        ObjOut out;                /* objects not yet sent, classes sent */
+        RawClass lc;               /* the class of the instances being read (one at a time) */
+        bool blocks_ok;            /* they go as BLOCKS (raw data) */
+        bool *select;              /* per property: kept by the SELECT list (NULL: all) */
+        StrBuf scratch;            /* encoding buffer, reused for every instance */
         struct Subscription *poll; /* REQUEST_POLL: the subscription, NULL once it is gone */
         lwmi_object **poll_objs;   /* REQUEST_POLL: the instances read */
         size_t n_poll_objs, alloc_poll_objs;
@@ -362,6 +363,7 @@ bool events_collect_call_start(Provider *p);
 void events_collect_call_end(Broker *b, Conn *provider, const lwmi_guid *guid);
 
 /* rawinst.c: provider instances from their data blocks, without an object */
+
 typedef struct RawInst {
         const lwmi_object *cls;
         const char *ns;
@@ -373,7 +375,10 @@ typedef struct RawInst {
         lwmi_value self, scratch;               /* for system properties in a WHERE */
 } RawInst;
 
-int *raw_item_map(const lwmi_object *cls, const BlockLayout *l);
+int raw_class_load(Broker *b, const char *class_name, RawClass *rc, char **ret_msg);
+void raw_class_clear(RawClass *rc);
+void raw_inst_init(RawInst *ri, const RawClass *rc, lwmi_value *vals, const char *name,
+                   const uint64_t *time_created);
 const lwmi_value *raw_inst_prop(const RawInst *ri, size_t i);
 lwmi_object *raw_inst_object(RawInst *ri);
 const lwmi_value *raw_inst_lookup(void *userdata, const WqlProperty *prop);

@@ -390,10 +390,7 @@ static void request_free(Request *req) {
         wql_query_free(req->query);
         block_layout_free(req->out_layout);
         free(req->method_in);
-        block_layout_free(req->layout);
-        lwmi_object_unref(req->layout_cls);
-        free(req->layout_class);
-        free(req->item_of_prop);
+        raw_class_clear(&req->lc);
         free(req->select);
         strbuf_deinit(&req->scratch);
         lwmi_object_unref(req->out_class);
@@ -574,41 +571,23 @@ static lwmi_object *lookup_class(void *userdata, const char *class_name) {
 
 /* Class and layout of a provider class; a query reuses them for all its instances. */
 static int request_layout(Request *req, const char *class_name, char **ret_msg) {
-        Broker *b = req->broker;
-        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
-        BlockLayout *layout = NULL;
-        char *name;
+        const lwmi_object *cls;
         int r;
 
-        if (req->layout_class && lwmi_name_eq(req->layout_class, class_name))
+        if (req->lc.cls && lwmi_name_eq(req->lc.cls->name, class_name))
                 return 0;
-        r = repo_get_class(b->repo, NS_WMI, class_name, &cls);
+        r = raw_class_load(req->broker, class_name, &req->lc, ret_msg);
         if (r < 0)
                 return r;
-        r = block_layout_compute(cls, lookup_class, &(LookupCtx){ .repo = b->repo, .ns = NS_WMI },
-                                 &layout, ret_msg);
-        if (r < 0)
-                return r;
-        name = strdup(class_name);
-        if (!name) {
-                block_layout_free(layout);
-                return -ENOMEM;
-        }
-        free(req->layout_class);
-        block_layout_free(req->layout);
-        lwmi_object_unref(req->layout_cls);
-        req->layout_class = name;
-        req->layout = layout;
-        req->idx_instance_name = lwmi_object_find_property(cls, "InstanceName");
-        req->idx_active = lwmi_object_find_property(cls, "Active");
-        free(req->item_of_prop);
-        req->item_of_prop = raw_item_map(cls, layout);
+        cls = req->lc.cls;
         free(req->select);
         req->select = NULL;
         if (req->query && !req->query->select_all && cls->n_props > 0) {
                 /* SELECT a, b: the other properties but keys become NULL */
                 req->select = calloc(cls->n_props, sizeof(*req->select));
-                for (size_t i = 0; req->select && i < cls->n_props; i++) {
+                if (!req->select)
+                        return -ENOMEM;
+                for (size_t i = 0; i < cls->n_props; i++) {
                         const char *pname = cls->props[i].name;
 
                         req->select[i] = lwmi_object_is_key(cls, pname);
@@ -618,21 +597,13 @@ static int request_layout(Request *req, const char *class_name, char **ret_msg) 
                 }
         }
         /*
-         * BLOCKS when the client can decode the block with the class alone:
-         * a query with no SELECT list to apply, no embedded classes (their
-         * layouts need classes the client does not have).
+         * BLOCKS when the client can decode the block with the class alone: a
+         * query (a get is one instance: the layout the client would compute
+         * for it costs more than wmid's encoding), no SELECT list to apply,
+         * no embedded classes (their layouts need classes the client does
+         * not have).
          */
-        /*
-         * A get is one instance: the layout the client would compute for it
-         * costs more than wmid's encoding (bench-query's get_object).
-         */
-        req->blocks_ok = !req->select && req->kind == REQUEST_QUERY;
-        for (size_t k = 0; k < layout->n_items; k++)
-                if (layout->items[k].embedded || layout->items[k].type == LWMI_CIM_OBJECT)
-                        req->blocks_ok = false;
-        req->layout_cls = TAKE_PTR(cls);
-        if (!req->item_of_prop || (req->query && !req->query->select_all && !req->select))
-                return -ENOMEM;
+        req->blocks_ok = req->lc.blocks_ok && !req->select && req->kind == REQUEST_QUERY;
         return 0;
 }
 
@@ -645,20 +616,20 @@ static lwmi_status instance_decode(Request *req, const char *class_name, const c
         r = request_layout(req, class_name, ret_msg);
         if (r < 0)
                 return WBEM(INVALID_CLASS);
-        r = lwmi_class_spawn_instance(req->layout_cls, &inst);
+        r = lwmi_class_spawn_instance(req->lc.cls, &inst);
         if (r < 0)
                 return WBEM(OUT_OF_MEMORY);
         /* no data (a method-only instance, spec 42): the items stay NULL */
-        r = size == 0 ? 0 : block_decode(req->layout, data, size, inst);
+        r = size == 0 ? 0 : block_decode(req->lc.layout, data, size, inst);
         if (r < 0) {
                 if (ret_msg &&
                     asprintf(ret_msg, "provider data does not match class %s", class_name) < 0)
                         *ret_msg = NULL;
                 return WBEM(PROVIDER_FAILURE);
         }
-        if (req->idx_instance_name >= 0)
+        if (req->lc.idx_name >= 0)
                 lwmi_object_set_string(inst, "InstanceName", inst_name);
-        if (req->idx_active >= 0)
+        if (req->lc.idx_active >= 0)
                 lwmi_object_set_bool(inst, "Active", true);
         lwmi_object_set_namespace(inst, NULL, NS_WMI);
         *ret = TAKE_PTR(inst);
@@ -706,7 +677,7 @@ static lwmi_status instance_deliver_raw(Request *req, const char *inst_name, con
         lwmi_value stack_vals[16], *vals = stack_vals;
         _cleanup_free_ lwmi_value *heap_vals = NULL;
         StrBuf *enc = &req->scratch; /* reused: no allocation per instance */
-        size_t n_items = req->layout->n_items;
+        size_t n_items = req->lc.layout->n_items;
         lwmi_status st = 0;
         bool match = true;
         RawInst ri;
@@ -716,21 +687,10 @@ static lwmi_status instance_deliver_raw(Request *req, const char *inst_name, con
         if (n_items > ELEMENTSOF(stack_vals) &&
             !(vals = heap_vals = calloc(n_items, sizeof(*vals))))
                 return WBEM(OUT_OF_MEMORY);
-        for (size_t k = 0; k < n_items; k++)
-                vals[k] = (lwmi_value) LWMI_VALUE_NULL;
-        ri = (RawInst){ .cls = req->layout_cls,
-                        .ns = NS_WMI,
-                        .item_of_prop = req->item_of_prop,
-                        .idx_name = req->idx_instance_name,
-                        .idx_active = req->idx_active,
-                        .idx_time = -1,
-                        .vals = vals,
-                        .v_name = { .type = LWMI_CIM_STRING, .u.string = (char *) inst_name },
-                        .scratch = LWMI_VALUE_NULL };
-        lwmi_value_set_bool(&ri.v_active, true);
+        raw_inst_init(&ri, &req->lc, vals, inst_name, NULL);
         /* no data (a method-only instance, spec 42): the items stay NULL */
-        if (size > 0 && block_decode_values(req->layout, data, size, vals) < 0) {
-                if (asprintf(ret_msg, "provider data does not match class %s", req->layout_class) <
+        if (size > 0 && block_decode_values(req->lc.layout, data, size, vals) < 0) {
+                if (asprintf(ret_msg, "provider data does not match class %s", req->lc.cls->name) <
                     0)
                         *ret_msg = NULL;
                 st = WBEM(PROVIDER_FAILURE);
@@ -748,11 +708,11 @@ static lwmi_status instance_deliver_raw(Request *req, const char *inst_name, con
                 goto out;
         if (req->blocks_ok && strlen(inst_name) < WIRE_BLOCK_NAME_MAX) {
                 /* the block as the provider gave it: the client decodes it */
-                st = obj_out_add_block(req->client, req->request_id, &req->out, req->layout_cls,
+                st = obj_out_add_block(req->client, req->request_id, &req->out, req->lc.cls,
                                        inst_name, data, size);
                 goto out;
         }
-        st = obj_out_send_class(req->client, req->request_id, &req->out, req->layout_cls);
+        st = obj_out_send_class(req->client, req->request_id, &req->out, req->lc.cls);
         strbuf_truncate(enc, 0);
         if (st == 0)
                 st = raw_inst_encode(&ri, req->select, enc) < 0

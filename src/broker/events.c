@@ -35,19 +35,6 @@
 #include "core/object.h"
 #include "shared/name.h"
 
-typedef struct EvLookup {
-        Repo *repo;
-} EvLookup;
-
-static lwmi_object *ev_lookup(void *userdata, const char *class_name) {
-        EvLookup *l = userdata;
-        lwmi_object *o = NULL;
-
-        if (repo_get_class(l->repo, NS_WMI, class_name, &o) < 0)
-                return NULL;
-        return o;
-}
-
 /* Whether the normalized namespace of a subscription names the normalized namespace @norm. */
 static bool ns_eq(const char *ns, const char *norm) {
         return lwmi_name_eq(ns, norm);
@@ -508,15 +495,19 @@ void events_provider_added(Provider *p) {
 /* 100-ns intervals between 1601-01-01 and 1970-01-01 (the FILETIME epoch). */
 #define FILETIME_UNIX_EPOCH 116444736000000000ULL
 
-/* Sets TIME_CREATED (FILETIME: 100-ns intervals since 1601-01-01 UTC) on an event. */
-static void event_stamp(lwmi_object *ev) {
+/* Now as FILETIME: 100-ns intervals since 1601-01-01 UTC (TIME_CREATED). */
+static uint64_t filetime_now(void) {
         struct timespec ts;
-        uint64_t t;
 
         clock_gettime(CLOCK_REALTIME, &ts);
-        t = FILETIME_UNIX_EPOCH + (uint64_t) ts.tv_sec * 10000000ULL + (uint64_t) ts.tv_nsec / 100u;
+        return FILETIME_UNIX_EPOCH + (uint64_t) ts.tv_sec * 10000000ULL +
+               (uint64_t) ts.tv_nsec / 100u;
+}
+
+/* Sets TIME_CREATED on an event. */
+static void event_stamp(lwmi_object *ev) {
         if (lwmi_object_find_property(ev, "TIME_CREATED") >= 0)
-                (void) lwmi_object_set_uint64(ev, "TIME_CREATED", t);
+                (void) lwmi_object_set_uint64(ev, "TIME_CREATED", filetime_now());
 }
 
 /* Forgets the events of @s that its client has read (written to its socket). */
@@ -975,45 +966,21 @@ void events_static_op(Broker *b, const char *ns, lwmi_object *target, lwmi_objec
         event_deliver_ns(b, ns, ev);
 }
 
-/* Once per FIRE_EVENTS frame: the provider's class, and its layout when the class changed. */
+/* The provider's event class and layout, loaded again only when classes may have changed. */
 static int provider_event_class(Broker *b, Provider *p) {
-        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
-        BlockLayout *layout = NULL;
-        int *map;
+        int r;
 
-        /* checked again only when classes may have changed (DEVICE_REGISTER) */
-        if (p->ev_checked == b->class_serial && p->ev_cls)
+        if (p->ev_checked == b->class_serial && p->ev.cls)
                 return 0;
-        if (!p->class_name || repo_get_class(b->repo, NS_WMI, p->class_name, &cls) < 0)
+        if (!p->class_name)
                 return -ENOENT;
-        p->ev_checked = b->class_serial;
-        if (cls == p->ev_cls)
-                return 0;
-        if (block_layout_compute(cls, ev_lookup, &(EvLookup){ .repo = b->repo }, &layout, NULL) <
-            0) {
+        r = raw_class_load(b, p->class_name, &p->ev, NULL);
+        if (r < 0) {
                 log_warn("provider %s: no data block layout for class %s", p->conn->name,
                          p->class_name);
-                return -EINVAL;
+                return r;
         }
-        map = raw_item_map(cls, layout);
-        if (!map) {
-                block_layout_free(layout);
-                return -ENOMEM;
-        }
-        block_layout_free(p->ev_layout);
-        lwmi_object_unref(p->ev_cls);
-        free(p->ev_item_of_prop);
-        p->ev_layout = layout;
-        p->ev_cls = TAKE_PTR(cls);
-        p->ev_item_of_prop = map;
-        p->ev_idx_name = lwmi_object_find_property(p->ev_cls, "InstanceName");
-        p->ev_idx_active = lwmi_object_find_property(p->ev_cls, "Active");
-        p->ev_idx_time = lwmi_object_find_property(p->ev_cls, "TIME_CREATED");
-        /* EVENT_BLOCKS unless an item embeds a class the subscriber may not have */
-        p->ev_blocks_ok = true;
-        for (size_t k = 0; k < layout->n_items; k++)
-                if (layout->items[k].embedded || layout->items[k].type == LWMI_CIM_OBJECT)
-                        p->ev_blocks_ok = false;
+        p->ev_checked = b->class_serial;
         return 0;
 }
 
@@ -1034,14 +1001,6 @@ static const char *provider_event_name(Broker *b, Provider *p, uint32_t instance
         return p->ev_name;
 }
 
-static uint64_t filetime_now(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return FILETIME_UNIX_EPOCH + (uint64_t) ts.tv_sec * 10000000ULL +
-               (uint64_t) ts.tv_nsec / 100u;
-}
-
 static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const void *data,
                           size_t size) {
         lwmi_value stack_vals[16], *vals = stack_vals;
@@ -1050,33 +1009,21 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
         const lwmi_object *cls;
         const char *name;
         bool decoded = false;
+        uint64_t now;
         RawInst ri;
         EvEnc e = { 0 };
         size_t n_items;
 
         if (provider_event_class(b, p) < 0)
                 return;
-        cls = p->ev_cls;
-        n_items = p->ev_layout->n_items;
+        cls = p->ev.cls;
+        n_items = p->ev.layout->n_items;
         if (n_items > ELEMENTSOF(stack_vals) &&
             !(vals = heap_vals = calloc(n_items, sizeof(*vals))))
                 return;
-        for (size_t k = 0; k < n_items; k++)
-                vals[k] = (lwmi_value) LWMI_VALUE_NULL;
         name = provider_event_name(b, p, instance_id);
-        ri = (RawInst){
-                .cls = cls,
-                .ns = NS_WMI,
-                .item_of_prop = p->ev_item_of_prop,
-                .idx_name = p->ev_idx_name,
-                .idx_active = p->ev_idx_active,
-                .idx_time = p->ev_idx_time,
-                .vals = vals,
-                .v_name = { .type = LWMI_CIM_STRING, .is_null = !name, .u.string = (char *) name },
-                .scratch = LWMI_VALUE_NULL
-        };
-        lwmi_value_set_bool(&ri.v_active, true);
-        lwmi_value_set_uint(&ri.v_time, LWMI_CIM_UINT64, filetime_now());
+        now = filetime_now();
+        raw_inst_init(&ri, &p->ev, vals, name, &now);
         e.raw = &ri;
         /*
          * The block is decoded, and the event encoded, only when a
@@ -1090,7 +1037,7 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                     !lwmi_object_derives_from(cls, s->class_name))
                         continue;
                 if ((!match || s->query->has_group) && !decoded) {
-                        if (block_decode_values(p->ev_layout, data, size, vals) < 0)
+                        if (block_decode_values(p->ev.layout, data, size, vals) < 0)
                                 goto bad;
                         decoded = true;
                 }
@@ -1105,7 +1052,7 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                 if (sub_must_drop(b, s)) {
                         if (s->n_dropped_unreported == 0 && !decoded) {
                                 /* the first drop of a series keeps the event for the report */
-                                if (block_decode_values(p->ev_layout, data, size, vals) < 0)
+                                if (block_decode_values(p->ev.layout, data, size, vals) < 0)
                                         goto bad;
                                 decoded = true;
                         }
@@ -1114,11 +1061,11 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                 }
                 if (!decoded) {
                         /* checked before it reaches any subscriber */
-                        if (block_decode_values(p->ev_layout, data, size, vals) < 0)
+                        if (block_decode_values(p->ev.layout, data, size, vals) < 0)
                                 goto bad;
                         decoded = true;
                 }
-                if (p->ev_blocks_ok) {
+                if (p->ev.blocks_ok) {
                         /* the provider's block itself: the subscriber decodes it */
                         sub_send_block(s, cls, name ? name : "", ri.v_time.u.uint, data, size);
                         continue;
@@ -1228,12 +1175,12 @@ int events_dropped(Conn *c, const WireMsg *m) {
         if (!b->subs || provider_event_class(b, p) < 0 ||
             repo_get_class(b->repo, NS_WMI, "__EventDroppedEvent", &dcls) < 0 ||
             repo_get_class(b->repo, NS_WMI, "__AggregateEvent", &acls) < 0 ||
-            lwmi_class_spawn_instance(p->ev_cls, &rep) < 0 ||
+            lwmi_class_spawn_instance(p->ev.cls, &rep) < 0 ||
             lwmi_class_spawn_instance(acls, &agg) < 0 || lwmi_class_spawn_instance(dcls, &ev) < 0)
                 return 0;
-        if (p->ev_idx_name >= 0 && asprintf(&name, "%s_0", p->device) >= 0)
+        if (p->ev.idx_name >= 0 && asprintf(&name, "%s_0", p->device) >= 0)
                 (void) lwmi_object_set_string(rep, "InstanceName", name);
-        if (p->ev_idx_active >= 0)
+        if (p->ev.idx_active >= 0)
                 (void) lwmi_object_set_bool(rep, "Active", true);
         lwmi_object_set_namespace(rep, NULL, NS_WMI);
         (void) lwmi_object_set_uint64(agg, "NumberOfEvents", MIN(count, (uint64_t) UINT32_MAX));

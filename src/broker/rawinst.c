@@ -14,25 +14,101 @@
 #include "core/object.h"
 #include "shared/name.h"
 
-/**
- * raw_item_map() - for each property of @cls, the index of its item in @l.
- * @cls: the class
- * @l: its data block layout
- *
- * Return: a new array of cls->n_props entries (-1: not a data item), or NULL
- * without memory.
- */
-int *raw_item_map(const lwmi_object *cls, const BlockLayout *l) {
-        int *map = malloc(MAX(cls->n_props, (size_t) 1) * sizeof(*map));
+/* The layout's lookup of embedded classes: root\wmi of the repository. */
+static lwmi_object *wmi_class_lookup(void *userdata, const char *class_name) {
+        Broker *b = userdata;
+        lwmi_object *o = NULL;
 
-        if (!map)
+        if (repo_get_class(b->repo, NS_WMI, class_name, &o) < 0)
                 return NULL;
+        return o;
+}
+
+/**
+ * raw_class_load() - the class @class_name of root\wmi with its data block
+ * layout, which property is which item, and whether its instances may travel
+ * as data blocks; kept when @rc holds the same class object already.
+ * @b: the broker
+ * @class_name: the class
+ * @rc: the class loaded before (or zeroed); replaced only on success
+ * @ret_msg: the layout's error message (may be NULL)
+ *
+ * Return: 0, -ENOENT (no such class), -EINVAL (no layout), -ENOMEM.
+ */
+int raw_class_load(Broker *b, const char *class_name, RawClass *rc, char **ret_msg) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = NULL;
+        BlockLayout *layout = NULL;
+        int *map;
+        int r;
+
+        r = repo_get_class(b->repo, NS_WMI, class_name, &cls);
+        if (r < 0)
+                return r;
+        if (cls == rc->cls)
+                return 0;
+        r = block_layout_compute(cls, wmi_class_lookup, b, &layout, ret_msg);
+        if (r < 0)
+                return r;
+        map = malloc(MAX(cls->n_props, (size_t) 1) * sizeof(*map));
+        if (!map) {
+                block_layout_free(layout);
+                return -ENOMEM;
+        }
         for (size_t i = 0; i < cls->n_props; i++)
                 map[i] = -1;
-        for (size_t k = 0; k < l->n_items; k++)
-                if (l->items[k].prop_index < cls->n_props)
-                        map[l->items[k].prop_index] = (int) k;
-        return map;
+        for (size_t k = 0; k < layout->n_items; k++)
+                if (layout->items[k].prop_index < cls->n_props)
+                        map[layout->items[k].prop_index] = (int) k;
+        raw_class_clear(rc);
+        *rc = (RawClass){ .cls = TAKE_PTR(cls), .layout = layout, .item_of_prop = map };
+        rc->idx_name = lwmi_object_find_property(rc->cls, "InstanceName");
+        rc->idx_active = lwmi_object_find_property(rc->cls, "Active");
+        rc->idx_time = lwmi_object_find_property(rc->cls, "TIME_CREATED");
+        /* as blocks unless an item embeds a class the client may not have */
+        rc->blocks_ok = true;
+        for (size_t k = 0; k < layout->n_items; k++)
+                if (layout->items[k].embedded || layout->items[k].type == LWMI_CIM_OBJECT)
+                        rc->blocks_ok = false;
+        return 0;
+}
+
+/**
+ * raw_class_clear() - drop what raw_class_load() made.
+ * @rc: the class (zeroed afterwards)
+ */
+void raw_class_clear(RawClass *rc) {
+        lwmi_object_unref(rc->cls);
+        block_layout_free(rc->layout);
+        free(rc->item_of_prop);
+        *rc = (RawClass){ 0 };
+}
+
+/**
+ * raw_inst_init() - an instance of @rc about to be read from its block.
+ * @ri: the instance
+ * @rc: its class (loaded)
+ * @vals: rc->layout->n_items values, set NULL here
+ * @name: InstanceName (borrowed), or NULL
+ * @time_created: an event's TIME_CREATED, or NULL (not an event)
+ */
+void raw_inst_init(RawInst *ri, const RawClass *rc, lwmi_value *vals, const char *name,
+                   const uint64_t *time_created) {
+        for (size_t k = 0; k < rc->layout->n_items; k++)
+                vals[k] = (lwmi_value) LWMI_VALUE_NULL;
+        *ri = (RawInst){
+                .cls = rc->cls,
+                .ns = NS_WMI,
+                .item_of_prop = rc->item_of_prop,
+                .idx_name = rc->idx_name,
+                .idx_active = rc->idx_active,
+                .idx_time = time_created ? rc->idx_time : -1,
+                .vals = vals,
+                .v_name = { .type = LWMI_CIM_STRING, .is_null = !name, .u.string = (char *) name },
+                .scratch = LWMI_VALUE_NULL
+        };
+        lwmi_value_set_bool(&ri->v_active, true);
+        if (time_created)
+                lwmi_value_set_uint(&ri->v_time, LWMI_CIM_UINT64, *time_created);
 }
 
 /**

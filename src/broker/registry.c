@@ -56,9 +56,7 @@ Provider *provider_free(Provider *p) {
         for (size_t i = 0; i < p->n_instances; i++)
                 free(p->instances[i].name);
         free(p->instances);
-        block_layout_free(p->ev_layout);
-        lwmi_object_unref(p->ev_cls);
-        free(p->ev_item_of_prop);
+        raw_class_clear(&p->ev);
         free(p->ev_name);
         free(p->device);
         free(p->class_name);
