@@ -216,7 +216,13 @@ typedef struct Subscription {
         Conn *client;
         uint32_t request_id;
         char *ns;
+        bool ns_wmi; /* @ns is root\wmi (where provider events are) */
         char *class_name;
+        /* whether the event class @match_cls (of class serial @match_serial) derives from
+         * @class_name */
+        const lwmi_object *match_cls;
+        uint64_t match_serial;
+        bool match;
         WqlQuery *query;
         uint32_t queue_max_bytes; /* events are dropped while more output is pending */
         uint32_t queue_max_count; /* events are dropped while this many are unread */

@@ -396,6 +396,7 @@ int events_subscribe(Conn *c, const WireMsg *m) {
                 subscription_free(s);
                 return conn_send_status(c, m->request_id, WBEM(OUT_OF_MEMORY), NULL);
         }
+        s->ns_wmi = ns_eq(s->ns, NS_WMI);
         if (poll) {
                 s->poll = true;
                 s->target_class = strdup(wql_query_get_target_class(q));
@@ -1001,15 +1002,60 @@ static const char *provider_event_name(Broker *b, Provider *p, uint32_t instance
         return p->ev_name;
 }
 
+/* Whether @s takes provider events of class @cls (root\wmi), remembered per class object. */
+static bool subscription_takes(Broker *b, Subscription *s, const lwmi_object *cls) {
+        if (!s->ns_wmi)
+                return false;
+        if (s->match_cls != cls || s->match_serial != b->class_serial) {
+                s->match_cls = cls;
+                s->match_serial = b->class_serial;
+                s->match = lwmi_object_derives_from(cls, s->class_name);
+        }
+        return s->match;
+}
+
+/*
+ * Checks a provider's event block against its class's layout, decoding it
+ * into the values of @ri (*@decoded) unless the layout is plain: then its
+ * size says all, and the values are decoded when something reads them.
+ */
+static int event_check(const Provider *p, const void *data, size_t size, RawInst *ri,
+                       bool *decoded) {
+        int r;
+
+        if (*decoded)
+                return 0;
+        if (p->ev.layout->plain && p->ev.layout->n_items > 0)
+                return size >= p->ev.layout->size ? 0 : -EBADMSG;
+        r = block_decode_values(p->ev.layout, data, size, ri->vals);
+        *decoded = r >= 0;
+        return r;
+}
+
+/* Decodes the event's values (for a WHERE, a GROUP, a drop report). */
+static int event_decode(const Provider *p, const void *data, size_t size, RawInst *ri,
+                        bool *decoded) {
+        int r;
+
+        if (*decoded)
+                return 0;
+        r = block_decode_values(p->ev.layout, data, size, ri->vals);
+        *decoded = r >= 0;
+        return r;
+}
+
+/*
+ * One event of provider @p to its subscriptions. @now: its TIME_CREATED (the
+ * time its frame was read: the events of one frame share it).
+ */
 static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const void *data,
-                          size_t size) {
+                          size_t size, uint64_t now) {
         lwmi_value stack_vals[16], *vals = stack_vals;
         _cleanup_free_ lwmi_value *heap_vals = NULL;
         StrBuf *enc = &b->ev_scratch; /* reused: no allocation per event */
         const lwmi_object *cls;
         const char *name;
-        bool decoded = false;
-        uint64_t now;
+        bool decoded = false, checked = false;
         RawInst ri;
         EvEnc e = { 0 };
         size_t n_items;
@@ -1022,7 +1068,6 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
             !(vals = heap_vals = calloc(n_items, sizeof(*vals))))
                 return;
         name = provider_event_name(b, p, instance_id);
-        now = filetime_now();
         raw_inst_init(&ri, &p->ev, vals, name, &now);
         e.raw = &ri;
         /*
@@ -1033,14 +1078,11 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
         for (Subscription *s = b->subs; s; s = s->next) {
                 bool match = !s->query->where;
 
-                if (!s->client || s->client->dead || !ns_eq(s->ns, NS_WMI) ||
-                    !lwmi_object_derives_from(cls, s->class_name))
+                if (!s->client || s->client->dead || !subscription_takes(b, s, cls))
                         continue;
-                if ((!match || s->query->has_group) && !decoded) {
-                        if (block_decode_values(p->ev.layout, data, size, vals) < 0)
-                                goto bad;
-                        decoded = true;
-                }
+                if ((!match || s->query->has_group) &&
+                    event_decode(p, data, size, &ri, &decoded) < 0)
+                        goto bad;
                 if (!match &&
                     (wql_query_eval(s->query, raw_inst_lookup, NULL, &ri, &match, NULL) < 0 ||
                      !match))
@@ -1050,20 +1092,18 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                         continue;
                 }
                 if (sub_must_drop(b, s)) {
-                        if (s->n_dropped_unreported == 0 && !decoded) {
-                                /* the first drop of a series keeps the event for the report */
-                                if (block_decode_values(p->ev.layout, data, size, vals) < 0)
-                                        goto bad;
-                                decoded = true;
-                        }
+                        /* the first drop of a series keeps the event for the report */
+                        if (s->n_dropped_unreported == 0 &&
+                            event_decode(p, data, size, &ri, &decoded) < 0)
+                                goto bad;
                         sub_drop(s, &e);
                         continue;
                 }
-                if (!decoded) {
-                        /* checked before it reaches any subscriber */
-                        if (block_decode_values(p->ev.layout, data, size, vals) < 0)
+                /* checked before it reaches any subscriber */
+                if (!checked) {
+                        if (event_check(p, data, size, &ri, &decoded) < 0)
                                 goto bad;
-                        decoded = true;
+                        checked = true;
                 }
                 if (p->ev.blocks_ok) {
                         /* the provider's block itself: the subscriber decodes it */
@@ -1072,6 +1112,8 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                 }
                 if (!e.cls) {
                         /* Encoded once, for the first subscriber that takes it. */
+                        if (event_decode(p, data, size, &ri, &decoded) < 0)
+                                goto bad;
                         if (enc->s)
                                 strbuf_truncate(enc, 0);
                         if (raw_inst_encode(&ri, NULL, enc) < 0)
@@ -1086,7 +1128,7 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
 bad:
         log_warn("provider %s: event data does not match class %s", p->conn->name, p->class_name);
 out:
-        raw_inst_clear(&ri, n_items);
+        raw_inst_clear(&ri, decoded ? n_items : 0);
 }
 
 /* Whether some subscription may want the intrinsic event class @event_class. */
@@ -1210,18 +1252,21 @@ int events_fire(Conn *c, const WireMsg *m) {
         uint32_t id;
         const void *data;
         size_t size;
+        uint64_t now;
 
         b->fire_serial++;
         close_slow_subscribers(b);
         if (!b->subs)
                 return 0;
+        /* one clock read per frame: a system call's worth on these machines */
+        now = filetime_now();
         if (m->type == WIRE_MSG_FIRE_EVENT) {
                 Provider *p;
 
                 wire_msg_read(m, &guid, &id, &data, &size);
                 p = provider_find(b, &guid);
                 if (p && p->conn == c)
-                        event_fan_out(b, p, id, data, size);
+                        event_fan_out(b, p, id, data, size, now);
                 return 0;
         }
         WireList l;
@@ -1233,7 +1278,7 @@ int events_fire(Conn *c, const WireMsg *m) {
                 if (!p || !lwmi_guid_equal(&p->guid, &guid))
                         p = provider_find(b, &guid);
                 if (p && p->conn == c)
-                        event_fan_out(b, p, id, data, size);
+                        event_fan_out(b, p, id, data, size, now);
                 if (!b->subs)
                         break; /* the last subscriber went (a slow one closed) */
         }

@@ -414,16 +414,46 @@ static bool obj_cache_put(CacheBlock **list, void *p, size_t size) {
         return true;
 }
 
+/* A block of @size bytes from @list, or from malloc(); not zeroed. */
+static void *obj_cache_take(CacheBlock **list, size_t size) {
+        CacheBlock *b = *list;
+
+        if (!b)
+                return malloc(size);
+        *list = b->next;
+        obj_cache.bytes -= size;
+        return b;
+}
+
 /* A zeroed block of @size bytes from @list, or from calloc(). */
 static void *obj_cache_get(CacheBlock **list, size_t size) {
         CacheBlock *b = *list;
 
         if (!b)
                 return calloc(1, size);
-        *list = b->next;
-        obj_cache.bytes -= size;
+        b = obj_cache_take(list, size);
         memset(b, 0, size);
         return b;
+}
+
+/* Whether @v owns memory (lwmi_value_clear() has something to free). */
+static inline bool value_owns(const lwmi_value *v) {
+        return !v->is_null && (LWMI_CIM_IS_ARRAY(v->type) || v->type == LWMI_CIM_STRING ||
+                               v->type == LWMI_CIM_REFERENCE || v->type == LWMI_CIM_OBJECT);
+}
+
+/*
+ * Frees what a spawned instance's property owns. Most own nothing: their
+ * names are the class's, they have no qualifiers of their own and a scalar
+ * value; the property is not zeroed (the block is reused or freed whole).
+ */
+static inline void spawned_property_deinit(CimProperty *p) {
+        if (p->borrowed && !p->ref_class && !p->quals.items) {
+                if (value_owns(&p->value))
+                        lwmi_value_clear(&p->value);
+                return;
+        }
+        cim_property_deinit(p);
 }
 
 static void object_free(lwmi_object *o) {
@@ -440,8 +470,12 @@ static void object_free(lwmi_object *o) {
         if (!o->namespace_borrowed)
                 free(o->namespace_);
         cim_qualifier_set_deinit(&o->quals);
-        for (size_t i = 0; i < o->n_props; i++)
-                cim_property_deinit(&o->props[i]);
+        if (spawned)
+                for (size_t i = 0; i < o->n_props; i++)
+                        spawned_property_deinit(&o->props[i]);
+        else
+                for (size_t i = 0; i < o->n_props; i++)
+                        cim_property_deinit(&o->props[i]);
         if (!spawned || !o->props || o->alloc_props > CACHE_MAX_PROPS ||
             !obj_cache_put(&obj_cache.props[o->alloc_props], o->props,
                            o->alloc_props * sizeof(*o->props)))
@@ -748,42 +782,52 @@ static int object_copy_identity(lwmi_object *o, const lwmi_object *src) {
  * strings, which the instance's reference to its class keeps alive.
  */
 static int object_copy_props(lwmi_object *o, const lwmi_object *src, bool with_quals) {
-        int r;
+        int r = 0;
 
         if (src->n_props == 0)
                 return 0;
-        o->props = !with_quals && src->n_props <= CACHE_MAX_PROPS
-                           ? obj_cache_get(&obj_cache.props[src->n_props],
-                                           src->n_props * sizeof(*o->props))
-                           : calloc(src->n_props, sizeof(*o->props));
+        if (with_quals) {
+                o->props = calloc(src->n_props, sizeof(*o->props));
+                if (!o->props)
+                        return -ENOMEM;
+                o->alloc_props = src->n_props;
+                for (size_t i = 0; i < src->n_props; i++) {
+                        r = cim_property_copy(&o->props[i], &src->props[i]);
+                        if (r < 0)
+                                return r;
+                        o->n_props++;
+                }
+                return 0;
+        }
+        /* every element is written below: no zeroing */
+        o->props = src->n_props <= CACHE_MAX_PROPS
+                           ? obj_cache_take(&obj_cache.props[src->n_props],
+                                            src->n_props * sizeof(*o->props))
+                           : malloc(src->n_props * sizeof(*o->props));
         if (!o->props)
                 return -ENOMEM;
         o->alloc_props = src->n_props;
         for (size_t i = 0; i < src->n_props; i++) {
                 const CimProperty *sp = &src->props[i];
+                CimProperty *p = &o->props[i];
 
-                if (with_quals) {
-                        r = cim_property_copy(&o->props[i], sp);
-                } else {
-                        /* class properties are never removed or renamed: borrow the strings */
-                        o->props[i] = (CimProperty){ .name = sp->name,
-                                                     .type = sp->type,
-                                                     .array_size = sp->array_size,
-                                                     .origin = sp->origin,
-                                                     .propagated = sp->propagated,
-                                                     .borrowed = true };
-                        r = strdup_null(sp->ref_class, &o->props[i].ref_class);
-                        if (r < 0)
-                                ;
-                        else if (sp->value.is_null)
-                                o->props[i].value = sp->value; /* owns nothing: a plain copy */
-                        else
-                                r = lwmi_value_copy(&o->props[i].value, &sp->value);
-                        if (r < 0)
-                                cim_property_deinit(&o->props[i]);
-                }
-                if (r < 0)
+                /* class properties are never removed or renamed: borrow the strings */
+                *p = (CimProperty){ .name = sp->name,
+                                    .type = sp->type,
+                                    .array_size = sp->array_size,
+                                    .origin = sp->origin,
+                                    .propagated = sp->propagated,
+                                    .borrowed = true,
+                                    .value = sp->value };
+                /* a default that owns nothing is a plain copy */
+                if (value_owns(&sp->value))
+                        r = lwmi_value_copy(&p->value, &sp->value);
+                if (r >= 0 && sp->ref_class && !(p->ref_class = strdup(sp->ref_class)))
+                        r = -ENOMEM;
+                if (r < 0) {
+                        cim_property_deinit(p);
                         return r;
+                }
                 o->n_props++;
         }
         return 0;
@@ -950,6 +994,11 @@ _public_ const char *lwmi_object_get_property_name(const lwmi_object *o, size_t 
         return o->props[index].name;
 }
 
+/* ASCII case folding, as lwmi_name_eq() compares. */
+static inline unsigned char fold_ascii(unsigned char c) {
+        return c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c;
+}
+
 /**
  * cim_object_find_property() - a property of @o by name (case-insensitive).
  * @o: class or instance
@@ -958,10 +1007,15 @@ _public_ const char *lwmi_object_get_property_name(const lwmi_object *o, size_t 
  * Return: the property (borrowed) or NULL.
  */
 CimProperty *cim_object_find_property(const lwmi_object *o, const char *name) {
+        unsigned char first;
+
         if (!o || !name)
                 return NULL;
+        /* most names differ in their first letter: compare the rest only when it matches */
+        first = fold_ascii((unsigned char) name[0]);
         for (size_t i = 0; i < o->n_props; i++)
-                if (lwmi_name_eq(o->props[i].name, name))
+                if (o->props[i].name && fold_ascii((unsigned char) o->props[i].name[0]) == first &&
+                    lwmi_name_eq(o->props[i].name, name))
                         return &o->props[i];
         return NULL;
 }
@@ -1232,6 +1286,10 @@ _public_ int lwmi_object_get_uint64(const lwmi_object *o, const char *name, uint
                 return -EINVAL;
         if (v->is_null)
                 return -ENODATA;
+        if (v->type == LWMI_CIM_UINT64) {
+                *ret = v->u.uint;
+                return 0;
+        }
         r = lwmi_value_convert(v, LWMI_CIM_UINT64, &c);
         if (r < 0)
                 return r;

@@ -282,6 +282,12 @@ static bool type_is_integer(lwmi_cimtype t) {
         }
 }
 
+/* A type whose every bit pattern of its size is a valid value (no text, no object). */
+static bool type_is_plain(lwmi_cimtype t) {
+        return type_is_integer(t) || t == LWMI_CIM_BOOLEAN || t == LWMI_CIM_CHAR16 ||
+               t == LWMI_CIM_REAL32 || t == LWMI_CIM_REAL64;
+}
+
 /*
  * Sorted items → WmiSizeIs links, offsets and sizes. @props gives, for each
  * item, the property it came from (same order as items before sorting is not
@@ -348,6 +354,10 @@ static int layout_finish(LayoutCtx *c, BlockLayout *l, const CimProperty *const 
                 l->size = off;
                 l->sizeof_size = ALIGN_TO(off, l->align);
                 l->min_size = l->size;
+                l->plain = true;
+                for (size_t i = 0; i < l->n_items; i++)
+                        if (l->items[i].array != BLOCK_SCALAR || !type_is_plain(l->items[i].type))
+                                l->plain = false;
         } else {
                 l->size = l->sizeof_size = 0;
         }
@@ -752,6 +762,85 @@ static int value_get_count(const lwmi_value *v, uint64_t *ret) {
         }
 }
 
+/* One item of a plain layout, read at its offset (the block holds l->size bytes). */
+static void decode_plain(const BlockItem *it, const uint8_t *block, lwmi_value *v) {
+        const uint8_t *p = block + it->offset;
+        uint64_t u = read_le(p, it->elem_size);
+
+        switch (it->type) {
+        case LWMI_CIM_BOOLEAN:
+                *v = (lwmi_value){ .type = LWMI_CIM_BOOLEAN, .u.boolean = p[0] != 0 };
+                return;
+        case LWMI_CIM_SINT8:
+        case LWMI_CIM_SINT16:
+        case LWMI_CIM_SINT32:
+        case LWMI_CIM_SINT64: {
+                unsigned bits = (unsigned) it->elem_size * 8;
+
+                if (bits < 64 && (u & ((uint64_t) 1 << (bits - 1))))
+                        u |= ~(uint64_t) 0 << bits;
+                *v = (lwmi_value){ .type = it->type };
+                memcpy(&v->u.sint, &u, sizeof(u));
+                return;
+        }
+        case LWMI_CIM_CHAR16:
+                *v = (lwmi_value){ .type = LWMI_CIM_CHAR16, .u.char16 = (uint16_t) u };
+                return;
+        case LWMI_CIM_REAL32: {
+                uint32_t b = (uint32_t) u;
+                float f;
+
+                memcpy(&f, &b, sizeof(f));
+                *v = (lwmi_value){ .type = LWMI_CIM_REAL32, .u.real = f };
+                return;
+        }
+        case LWMI_CIM_REAL64:
+                *v = (lwmi_value){ .type = LWMI_CIM_REAL64 };
+                memcpy(&v->u.real, &u, sizeof(u));
+                return;
+        default: /* unsigned */
+                *v = (lwmi_value){ .type = it->type, .u.uint = u };
+                return;
+        }
+}
+
+/*
+ * A plain layout (l->plain): every item at its offset, no check but the
+ * size. An instance spawned from the layout's class has each item's property
+ * at its prop_index.
+ */
+static int decode_plain_items(const BlockLayout *l, const uint8_t *block, size_t size,
+                              lwmi_object *inst, lwmi_value *vals) {
+        bool same_class = inst && inst->cls && inst->cls == l->cls;
+
+        if (l->size > size)
+                return -EBADMSG;
+        for (size_t i = 0; i < l->n_items; i++) {
+                const BlockItem *it = &l->items[i];
+                CimProperty *prop;
+                lwmi_value v;
+
+                decode_plain(it, block, &v);
+                if (vals) {
+                        vals[i] = v;
+                        continue;
+                }
+                if (!inst)
+                        continue;
+                if (it->prop_index < inst->n_props &&
+                    (same_class || strcmp(inst->props[it->prop_index].name, it->name) == 0))
+                        prop = &inst->props[it->prop_index];
+                else
+                        prop = cim_object_find_property(inst, it->name);
+                if (prop) {
+                        if (!prop->value.is_null)
+                                lwmi_value_clear(&prop->value);
+                        prop->value = v;
+                }
+        }
+        return 0;
+}
+
 /* Decodes the items into the properties of @inst, or into @vals[i] (one per item) when given. */
 static int decode_items(const BlockLayout *l, Reader *rd, lwmi_object *inst, lwmi_value *vals) {
         _cleanup_free_ uint64_t *heap_counts = NULL;
@@ -839,6 +928,8 @@ int block_decode(const BlockLayout *l, const void *data, size_t size, lwmi_objec
 
         if (!l || (!data && size > 0))
                 return -EINVAL;
+        if (l->plain && l->n_items > 0)
+                return decode_plain_items(l, data, size, inst, NULL);
         return decode_items(l, &rd, inst, NULL);
 }
 
@@ -857,6 +948,8 @@ int block_decode_values(const BlockLayout *l, const void *data, size_t size, lwm
 
         if (!l || !vals || (!data && size > 0))
                 return -EINVAL;
+        if (l->plain && l->n_items > 0)
+                return decode_plain_items(l, data, size, NULL, vals);
         return decode_items(l, &rd, NULL, vals);
 }
 

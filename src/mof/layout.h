@@ -54,6 +54,11 @@ struct BlockLayout {
         size_t size;        /* fixed: offset of last item + its size (the X_SIZE macro) */
         size_t sizeof_size; /* fixed: size rounded up to align (C sizeof) */
         size_t min_size;    /* bytes before the first variable item (fixed: size) */
+        /*
+         * Fixed, and every item a scalar number, boolean or char16: any
+         * block of at least @size bytes is valid, each item at its offset.
+         */
+        bool plain;
 };
 
 /* Upper bound of a fixed block and of nesting, so that hostile MOF cannot overflow sizes. */

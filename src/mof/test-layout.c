@@ -570,6 +570,44 @@ TEST(ec1_decode_short) {
         }
 }
 
+/* A plain layout decodes at fixed offsets; the result equals the item-by-item decoder's. */
+TEST(plain_fast_path_matches_generic) {
+        _cleanup_(schema_done) Schema s = {};
+        lwmi_object *c = make_ec1(&s), *ec2 = make_ec2(&s);
+        _cleanup_(block_layout_freep) BlockLayout *l = layout_of(&s, c);
+        _cleanup_(block_layout_freep) BlockLayout *l2 = layout_of(&s, ec2);
+        uint8_t buf[32];
+        uint32_t x = 12345;
+
+        ASSERT_TRUE(l->plain);
+        ASSERT_FALSE(l2->plain); /* strings */
+        for (int round = 0; round < 200; round++) {
+                _cleanup_(lwmi_object_unrefp) lwmi_object *a = spawn(c), *b = spawn(c);
+                lwmi_value va[16] = { 0 }, vb[16] = { 0 };
+
+                for (size_t k = 0; k < sizeof(buf); k++) {
+                        x = x * 1103515245u + 12345u;
+                        buf[k] = (uint8_t) (x >> 16);
+                }
+                l->plain = true;
+                ASSERT_OK(block_decode(l, buf, sizeof(buf), a));
+                ASSERT_OK(block_decode_values(l, buf, sizeof(buf), va));
+                ASSERT_ERRNO(block_decode(l, buf, sizeof(buf) - 1, a), EBADMSG);
+                l->plain = false;
+                ASSERT_OK(block_decode(l, buf, sizeof(buf), b));
+                ASSERT_OK(block_decode_values(l, buf, sizeof(buf), vb));
+                ASSERT_TRUE(cim_object_equal(a, b));
+                for (size_t i = 0; i < l->n_items; i++) {
+                        ASSERT_TRUE(lwmi_value_equal(&va[i], &vb[i]));
+                        ASSERT_TRUE(
+                                lwmi_value_equal(&va[i], lwmi_object_peek(a, l->items[i].name)));
+                        lwmi_value_clear(&va[i]);
+                        lwmi_value_clear(&vb[i]);
+                }
+        }
+        l->plain = true;
+}
+
 TEST(nested_encode) {
         _cleanup_(schema_done) Schema s = {};
         lwmi_object *ec1 = make_ec1(&s), *c;
