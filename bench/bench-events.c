@@ -39,6 +39,7 @@
  * pipes and reads the subscribers' counters in shared memory. All children
  * are killed at exit (and die with the benchmark through PR_SET_PDEATHSIG).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -170,16 +171,60 @@ static pid_t wmid_pid, dbus_pid;
 static pid_t children[MAX_CHILDREN];
 static char tmpdir[PATH_MAX];
 
-/* The CPU time (user + system, all threads) of process @pid so far, in milliseconds. */
+/* Time on CPU of every thread of @pid in ms, from schedstat (ns); < 0 when not there. */
+static double proc_schedstat_msec(pid_t pid) {
+        char path[64], buf[128];
+        unsigned long long ns, sum = 0;
+        struct dirent *d;
+        DIR *dir;
+        bool any = false;
+
+        snprintf(path, sizeof(path), "/proc/%d/task", (int) pid);
+        dir = opendir(path);
+        if (!dir)
+                return -1;
+        while ((d = readdir(dir))) {
+                ssize_t n;
+                int fd;
+
+                if (d->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/task/%.16s/schedstat", (int) pid, d->d_name);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                n = read(fd, buf, sizeof(buf) - 1);
+                close(fd);
+                if (n <= 0)
+                        continue;
+                buf[n] = 0;
+                if (sscanf(buf, "%llu", &ns) == 1) {
+                        sum += ns;
+                        any = true;
+                }
+        }
+        closedir(dir);
+        return any ? (double) sum / 1e6 : -1;
+}
+
+/*
+ * The CPU time (user + system, all threads) of process @pid so far, in
+ * milliseconds: from schedstat (ns) where the kernel has it, else from the
+ * 10 ms clock ticks of /proc/PID/stat.
+ */
 static double proc_cpu_msec(pid_t pid) {
         unsigned long long utime = 0, stime = 0;
         char path[64], buf[1024];
         const char *p;
+        double ms;
         ssize_t n;
         int fd;
 
         if (pid <= 0)
                 return 0;
+        ms = proc_schedstat_msec(pid);
+        if (ms >= 0)
+                return ms;
         snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -1138,6 +1183,7 @@ typedef struct Latency {
         double p50_us, p99_us;
         uint64_t lost;
         double round_p50_us[LAT_ROUNDS]; /* the p50 of each block, in order */
+        Cpu cpu;                         /* over the measured blocks (with the acks) */
 } Latency;
 
 /* The median over the rounds of the ratio of @a's block p50 to @b's in the same round. */
@@ -1169,10 +1215,19 @@ static int bench_latency(Side *sides, Latency *ret) {
                         atomic_store(&shm->n_lat[k], 0);
                         atomic_store(&shm->emit[k].lost_acks, 0);
                 }
+        Cpu cpu[N_SYS] = { 0 };
+
         for (size_t done = 0; done < LAT_EVENTS && r >= 0; done += LAT_BLOCK)
                 for (int k = 0; k < N_SYS && r >= 0; k++)
-                        if (sides[k].available)
+                        if (sides[k].available) {
+                                Cpu before = side_cpu(&sides[k]), d;
+
                                 r = emitter_cmd(&sides[k].em, CMD_LATENCY, LAT_BLOCK);
+                                d = cpu_since(side_cpu(&sides[k]), before);
+                                cpu[k].server += d.server;
+                                cpu[k].provider += d.provider;
+                                cpu[k].subs += d.subs;
+                        }
         for (int k = 0; k < N_SYS; k++)
                 if (sides[k].available) {
                         size_t n = atomic_load(&shm->n_lat[k]);
@@ -1180,7 +1235,9 @@ static int bench_latency(Side *sides, Latency *ret) {
                         side_close(&sides[k]);
                         if (n > LAT_EVENTS + LAT_BLOCK)
                                 n = LAT_EVENTS + LAT_BLOCK;
-                        ret[k] = (Latency){ .n = n, .lost = atomic_load(&shm->emit[k].lost_acks) };
+                        ret[k] = (Latency){ .n = n,
+                                            .lost = atomic_load(&shm->emit[k].lost_acks),
+                                            .cpu = cpu[k] };
                         if (n == 0)
                                 continue;
                         for (size_t i = 0; i < LAT_ROUNDS && (i + 1) * LAT_BLOCK <= n; i++) {
@@ -1309,6 +1366,11 @@ static void print_latency(const Side *sides, const Latency *lat) {
                 if (lat[k].lost)
                         printf(", %" PRIu64 " never arrived", lat[k].lost);
                 printf(")\n");
+                /* CPU time per event of each process (the acks' share included) */
+                printf("               CPU per event: %s %.1f us, provider %.1f us, subscriber "
+                       "%.1f us\n",
+                       server_name[k], lat[k].cpu.server * 1e3 / LAT_EVENTS,
+                       lat[k].cpu.provider * 1e3 / LAT_EVENTS, lat[k].cpu.subs * 1e3 / LAT_EVENTS);
         }
         if (lat[SYS_LWMI].n && lat[SYS_RAW].n) {
                 double ratio = lat[SYS_LWMI].p50_us / lat[SYS_RAW].p50_us;
