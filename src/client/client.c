@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,7 +80,8 @@ struct lwmi_client {
         uint32_t next_id;
         bool broken;
         bool processing;
-        bool read_idle; /* the last read emptied the socket and its frames were dispatched */
+        bool read_idle;      /* the last read emptied the socket and its frames were dispatched */
+        int64_t rcvtimeo_ms; /* SO_RCVTIMEO as set (-1: none), -2 before the first wait */
         WireReader in;
         WireWriter out;
         lwmi_call *calls; /* pending calls, in no particular order */
@@ -680,7 +682,11 @@ static int client_dispatch(lwmi_client *c, const WireFrame *f) {
         return 0;
 }
 
-_public_ int lwmi_client_process(lwmi_client *c) {
+/*
+ * lwmi_client_process(), with @read: one read first; without: only the
+ * frames already read (a blocking wait just read them).
+ */
+static int client_process(lwmi_client *c, bool read) {
         WireFrame f;
         int r, did = 0;
 
@@ -699,11 +705,15 @@ _public_ int lwmi_client_process(lwmi_client *c) {
                 goto out;
 
         /* one read: a short one emptied the socket, the next comes after poll() */
-        r = client_read(c);
-        if (r > 0)
+        if (read) {
+                r = client_read(c);
+                if (r > 0)
+                        did = 1;
+                else if (r != -EAGAIN)
+                        client_break(c);
+        } else {
                 did = 1;
-        else if (r != -EAGAIN)
-                client_break(c);
+        }
         /* every complete frame, read now or earlier, before the caller polls again */
         while (!c->broken && (r = wire_reader_next(&c->in, &f)) > 0) {
                 did = 1;
@@ -723,6 +733,57 @@ out:
         }
         lwmi_client_unref(c);
         return r;
+}
+
+_public_ int lwmi_client_process(lwmi_client *c) {
+        return client_process(c, true);
+}
+
+/*
+ * Waits up to @timeout_usec for input with one blocking recv(), as a plain
+ * blocking read does: no poll() before it, so one system call per wake-up.
+ * The socket is in blocking mode; every other read and write of libwmi
+ * passes MSG_DONTWAIT. SO_RCVTIMEO bounds the wait; it is set again only
+ * when the timeout, in milliseconds rounded up as poll() takes it, changes.
+ * Call only with no output pending (that needs POLLOUT) and outside
+ * callbacks.
+ * Return: bytes read (> 0), 0 at end of file, -ETIMEDOUT or -EINTR with
+ * nothing read, another negative errno.
+ */
+static int client_read_wait(lwmi_client *c, uint64_t timeout_usec) {
+        int64_t ms = timeout_usec == LWMI_TIMEOUT_INFINITE ? -1
+                     : timeout_usec / 1000u >= INT32_MAX
+                             ? INT32_MAX
+                             : (int64_t) ((timeout_usec + 999u) / 1000u);
+        size_t avail;
+        ssize_t n;
+        void *p;
+        int r;
+
+        if (ms != c->rcvtimeo_ms) {
+                struct timeval tv = { 0 }; /* zero: no timeout */
+
+                if (ms >= 0) {
+                        tv.tv_sec = (time_t) (ms / 1000);
+                        tv.tv_usec = (suseconds_t) (ms % 1000) * 1000;
+                }
+                if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+                        return -errno;
+                c->rcvtimeo_ms = ms;
+        }
+        c->read_idle = false;
+        r = wire_reader_reserve(&c->in, CLIENT_READ_CHUNK, &p, &avail);
+        if (r < 0)
+                return r;
+        n = recv(c->fd, p, avail, 0);
+        if (n < 0) {
+                r = errno == EAGAIN ? -ETIMEDOUT : -errno;
+                c->read_idle = r == -ETIMEDOUT || r == -EINTR;
+                return r;
+        }
+        wire_reader_commit(&c->in, (size_t) n);
+        c->read_idle = n > 0 && (size_t) n < avail;
+        return n > INT32_MAX ? INT32_MAX : (int) n;
 }
 
 _public_ int lwmi_client_get_fd(const lwmi_client *c) {
@@ -946,6 +1007,7 @@ _public_ int lwmi_client_connect(const char *socket_path, const char *namespace_
         c->timeout_usec = LWMI_CLIENT_TIMEOUT_DEFAULT_USEC;
         c->next_id = 1;
         c->read_idle = true; /* nothing can come before HELLO: poll() first */
+        c->rcvtimeo_ms = -2;
         c->in = (WireReader) WIRE_READER_INIT(WIRE_FRAME_MAX_DEFAULT);
         c->out = (WireWriter) WIRE_WRITER_INIT(WIRE_FRAME_MAX_DEFAULT);
         r = lwmi_namespace_normalize(namespace_ ?: CLIENT_NAMESPACE_DFLT, &c->namespace_);
@@ -955,10 +1017,12 @@ _public_ int lwmi_client_connect(const char *socket_path, const char *namespace_
         c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (c->fd < 0)
                 return connect_fail(reterr_error, -errno, path);
-        /* connect() blocking (AF_UNIX connects at once or fails), then non-blocking I/O. */
+        /*
+         * connect() blocking (AF_UNIX connects at once or fails). The socket
+         * stays in blocking mode: every read and write passes MSG_DONTWAIT,
+         * but for the blocking recv() of a synchronous wait (client_read_wait()).
+         */
         if (connect(c->fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return connect_fail(reterr_error, -errno, path);
-        if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) < 0)
                 return connect_fail(reterr_error, -errno, path);
 
         r = client_handshake(c, path, reterr_error);
@@ -1087,6 +1151,20 @@ _public_ int lwmi_enum_next(lwmi_enum *e, uint64_t timeout_usec, size_t max,
                                 continue; /* -ENOTCONN too: the call was ended, loop to report it */
                         if (remaining(deadline) == 0)
                                 return -ETIMEDOUT;
+                }
+                if (wire_writer_pending(&e->client->out) == 0 && remaining(deadline) > 0) {
+                        /* the socket is empty: wait in recv() itself */
+                        r = client_read_wait(e->client, remaining(deadline));
+                        if (r == -ETIMEDOUT || r == -EINTR) {
+                                if (remaining(deadline) == 0)
+                                        return -ETIMEDOUT;
+                                continue;
+                        }
+                        /* data: dispatch it; end of file or an error: read again to see it */
+                        r = client_process(e->client, r <= 0);
+                        if (r < 0 && r != -ENOTCONN)
+                                return r;
+                        continue; /* -ENOTCONN: the call was ended, loop to report it */
                 }
                 r = lwmi_client_wait(e->client, remaining(deadline));
                 if (r < 0 && r != -ENOTCONN)
