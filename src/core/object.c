@@ -807,29 +807,34 @@ static int object_copy_props(lwmi_object *o, const lwmi_object *src, bool with_q
         if (!o->props)
                 return -ENOMEM;
         o->alloc_props = src->n_props;
+        /*
+         * The class's properties as they are, then what an instance must not
+         * share: class properties are never removed or renamed, so the names
+         * are borrowed; the qualifiers stay the class's (an instance has none
+         * of its own); a default that owns nothing is a plain copy.
+         */
+        memcpy(o->props, src->props, src->n_props * sizeof(*o->props));
         for (size_t i = 0; i < src->n_props; i++) {
                 const CimProperty *sp = &src->props[i];
                 CimProperty *p = &o->props[i];
 
-                /* class properties are never removed or renamed: borrow the strings */
-                *p = (CimProperty){ .name = sp->name,
-                                    .type = sp->type,
-                                    .array_size = sp->array_size,
-                                    .origin = sp->origin,
-                                    .propagated = sp->propagated,
-                                    .borrowed = true,
-                                    .value = sp->value };
-                /* a default that owns nothing is a plain copy */
-                if (value_owns(&sp->value))
-                        r = lwmi_value_copy(&p->value, &sp->value);
-                if (r >= 0 && sp->ref_class && !(p->ref_class = strdup(sp->ref_class)))
-                        r = -ENOMEM;
-                if (r < 0) {
-                        cim_property_deinit(p);
-                        return r;
+                p->borrowed = true;
+                p->quals = (CimQualifierSet){ 0 };
+                if (__builtin_expect(sp->ref_class != NULL || value_owns(&sp->value), 0)) {
+                        p->ref_class = NULL;
+                        p->value = (lwmi_value) LWMI_VALUE_NULL;
+                        if (value_owns(&sp->value))
+                                r = lwmi_value_copy(&p->value, &sp->value);
+                        if (r >= 0 && sp->ref_class && !(p->ref_class = strdup(sp->ref_class)))
+                                r = -ENOMEM;
+                        if (r < 0) {
+                                cim_property_deinit(p);
+                                o->n_props = i;
+                                return r;
+                        }
                 }
-                o->n_props++;
         }
+        o->n_props = src->n_props;
         return 0;
 }
 
@@ -994,6 +999,22 @@ _public_ const char *lwmi_object_get_property_name(const lwmi_object *o, size_t 
         return o->props[index].name;
 }
 
+/*
+ * Per thread, the last property lookups of instances: class, the caller's
+ * name string (by address: programs look up the same literals again and
+ * again) and the index found. Only a hint: the property at the index is
+ * compared by name before it is returned, so a stale entry (a class freed
+ * and another at its address, a buffer that now holds another name) costs
+ * a scan, never a wrong answer.
+ */
+#define FIND_CACHE_SIZE 8
+static _Thread_local struct {
+        const lwmi_object *cls;
+        const char *name;
+        size_t index;
+} find_cache[FIND_CACHE_SIZE];
+static _Thread_local unsigned find_cache_next;
+
 /* ASCII case folding, as lwmi_name_eq() compares. */
 static inline unsigned char fold_ascii(unsigned char c) {
         return c >= 'A' && c <= 'Z' ? (unsigned char) (c + 32) : c;
@@ -1011,12 +1032,33 @@ CimProperty *cim_object_find_property(const lwmi_object *o, const char *name) {
 
         if (!o || !name)
                 return NULL;
+        if (o->cls) {
+                /* an instance: where this name (the same string) was found last time */
+                for (size_t k = 0; k < FIND_CACHE_SIZE; k++) {
+                        size_t i = find_cache[k].index;
+
+                        if (find_cache[k].name != name || find_cache[k].cls != o->cls)
+                                continue;
+                        if (i < o->n_props && o->props[i].name &&
+                            lwmi_name_eq(o->props[i].name, name))
+                                return &o->props[i];
+                        break;
+                }
+        }
         /* most names differ in their first letter: compare the rest only when it matches */
         first = fold_ascii((unsigned char) name[0]);
         for (size_t i = 0; i < o->n_props; i++)
                 if (o->props[i].name && fold_ascii((unsigned char) o->props[i].name[0]) == first &&
-                    lwmi_name_eq(o->props[i].name, name))
+                    lwmi_name_eq(o->props[i].name, name)) {
+                        if (o->cls) {
+                                unsigned k = find_cache_next++ % FIND_CACHE_SIZE;
+
+                                find_cache[k].cls = o->cls;
+                                find_cache[k].name = name;
+                                find_cache[k].index = i;
+                        }
                         return &o->props[i];
+                }
         return NULL;
 }
 

@@ -19,6 +19,7 @@
  */
 #include "mof/layout.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -762,10 +763,35 @@ static int value_get_count(const lwmi_value *v, uint64_t *ret) {
         }
 }
 
+/* An unsigned little-endian integer of @n (1, 2, 4 or 8) bytes, read whole. */
+static inline uint64_t load_le(const uint8_t *p, size_t n) {
+        uint8_t b1;
+        uint16_t b2;
+        uint32_t b4;
+        uint64_t b8;
+
+        switch (n) {
+        case 1:
+                memcpy(&b1, p, 1);
+                return b1;
+        case 2:
+                memcpy(&b2, p, 2);
+                return le16toh(b2);
+        case 4:
+                memcpy(&b4, p, 4);
+                return le32toh(b4);
+        case 8:
+                memcpy(&b8, p, 8);
+                return le64toh(b8);
+        default:
+                return read_le(p, n);
+        }
+}
+
 /* One item of a plain layout, read at its offset (the block holds l->size bytes). */
 static void decode_plain(const BlockItem *it, const uint8_t *block, lwmi_value *v) {
         const uint8_t *p = block + it->offset;
-        uint64_t u = read_le(p, it->elem_size);
+        uint64_t u = load_le(p, it->elem_size);
 
         switch (it->type) {
         case LWMI_CIM_BOOLEAN:
