@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for classes and instances: inheritance, get/put, qualifiers, methods, MOF, JSON, paths. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -590,6 +591,44 @@ TEST(instance_memory_reused) {
         }
         ASSERT_EQ(pthread_create(&t, NULL, spawn_many, objs), 0);
         ASSERT_EQ(pthread_join(t, NULL), 0);
+}
+
+/*
+ * Lookups on instances remember where a name string was found: a buffer that
+ * now holds another name, and a class freed with another in its place (the
+ * same address, likely, from the allocator), still find the right property.
+ */
+TEST(lookup_hint_never_wrong) {
+        char name[16];
+        uint64_t u;
+
+        for (int round = 0; round < 4; round++) {
+                lwmi_object *cls, *i;
+                lwmi_value v;
+
+                ASSERT_OK(lwmi_class_new("HintTest", NULL, &cls));
+                /* each round declares the properties in another order */
+                for (int k = 0; k < 4; k++) {
+                        snprintf(name, sizeof(name), "P%d", (k + round) % 4);
+                        ASSERT_OK(lwmi_class_add_property(cls, name, LWMI_CIM_UINT64, NULL, NULL));
+                }
+                ASSERT_OK(lwmi_class_spawn_instance(cls, &i));
+                for (int k = 0; k < 4; k++) {
+                        snprintf(name, sizeof(name), "P%d", k);
+                        lwmi_value_set_uint(&v, LWMI_CIM_UINT64,
+                                            100 * (uint64_t) round + (uint64_t) k);
+                        ASSERT_OK(lwmi_object_put(i, name, &v));
+                }
+                for (int pass = 0; pass < 2; pass++)
+                        for (int k = 3; k >= 0; k--) {
+                                snprintf(name, sizeof(name), "P%d", k); /* same buffer, new name */
+                                ASSERT_OK(lwmi_object_get_uint64(i, name, &u));
+                                ASSERT_EQ(u, 100 * (uint64_t) round + (uint64_t) k);
+                        }
+                ASSERT_ERRNO(lwmi_object_get_uint64(i, "p9", &u), ENOENT);
+                lwmi_object_unref(i);
+                lwmi_object_unref(cls);
+        }
 }
 
 TEST_MAIN()
