@@ -1015,33 +1015,54 @@ static bool subscription_takes(Broker *b, Subscription *s, const lwmi_object *cl
 }
 
 /*
- * Checks a provider's event block against its class's layout, decoding it
- * into the values of @ri (*@decoded) unless the layout is plain: then its
- * size says all, and the values are decoded when something reads them.
+ * One provider event on its way to the subscriptions: its values are read
+ * from the block (and the RawInst set up) only when something needs them.
  */
-static int event_check(const Provider *p, const void *data, size_t size, RawInst *ri,
-                       bool *decoded) {
+typedef struct FanOut {
+        const Provider *p;
+        const void *data;
+        size_t size;
+        const char *name;
+        uint64_t now;
+        lwmi_value *vals; /* p->ev.layout->n_items */
+        RawInst ri;       /* valid once @inited */
+        EvEnc *e;
+        bool inited, decoded, checked;
+} FanOut;
+
+/* Decodes the event's values (for a WHERE, a GROUP, a drop report, an encoding). */
+static int event_decode(FanOut *f) {
         int r;
 
-        if (*decoded)
+        if (f->decoded)
                 return 0;
-        if (p->ev.layout->plain && p->ev.layout->n_items > 0)
-                return size >= p->ev.layout->size ? 0 : -EBADMSG;
-        r = block_decode_values(p->ev.layout, data, size, ri->vals);
-        *decoded = r >= 0;
+        if (!f->inited) {
+                raw_inst_init(&f->ri, &f->p->ev, f->vals, f->name, &f->now);
+                f->inited = true;
+                f->e->raw = &f->ri;
+        }
+        r = block_decode_values(f->p->ev.layout, f->data, f->size, f->vals);
+        f->decoded = r >= 0;
+        f->checked = f->decoded;
         return r;
 }
 
-/* Decodes the event's values (for a WHERE, a GROUP, a drop report). */
-static int event_decode(const Provider *p, const void *data, size_t size, RawInst *ri,
-                        bool *decoded) {
-        int r;
+/*
+ * Checks a provider's event block against its class's layout: a plain
+ * layout by the size alone, any other by decoding it.
+ */
+static int event_check(FanOut *f) {
+        const BlockLayout *l = f->p->ev.layout;
 
-        if (*decoded)
+        if (f->checked)
                 return 0;
-        r = block_decode_values(p->ev.layout, data, size, ri->vals);
-        *decoded = r >= 0;
-        return r;
+        if (l->plain && l->n_items > 0) {
+                if (f->size < l->size)
+                        return -EBADMSG;
+                f->checked = true;
+                return 0;
+        }
+        return event_decode(f);
 }
 
 /*
@@ -1050,14 +1071,12 @@ static int event_decode(const Provider *p, const void *data, size_t size, RawIns
  */
 static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const void *data,
                           size_t size, uint64_t now) {
-        lwmi_value stack_vals[16], *vals = stack_vals;
+        lwmi_value stack_vals[16];
         _cleanup_free_ lwmi_value *heap_vals = NULL;
         StrBuf *enc = &b->ev_scratch; /* reused: no allocation per event */
         const lwmi_object *cls;
-        const char *name;
-        bool decoded = false, checked = false;
-        RawInst ri;
         EvEnc e = { 0 };
+        FanOut f = { .p = p, .data = data, .size = size, .now = now, .vals = stack_vals, .e = &e };
         size_t n_items;
 
         if (provider_event_class(b, p) < 0)
@@ -1065,11 +1084,9 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
         cls = p->ev.cls;
         n_items = p->ev.layout->n_items;
         if (n_items > ELEMENTSOF(stack_vals) &&
-            !(vals = heap_vals = calloc(n_items, sizeof(*vals))))
+            !(f.vals = heap_vals = calloc(n_items, sizeof(*f.vals))))
                 return;
-        name = provider_event_name(b, p, instance_id);
-        raw_inst_init(&ri, &p->ev, vals, name, &now);
-        e.raw = &ri;
+        f.name = provider_event_name(b, p, instance_id);
         /*
          * The block is decoded, and the event encoded, only when a
          * subscription needs it: a WHERE to evaluate, a GROUP, an event it
@@ -1080,11 +1097,10 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
 
                 if (!s->client || s->client->dead || !subscription_takes(b, s, cls))
                         continue;
-                if ((!match || s->query->has_group) &&
-                    event_decode(p, data, size, &ri, &decoded) < 0)
+                if ((!match || s->query->has_group) && event_decode(&f) < 0)
                         goto bad;
                 if (!match &&
-                    (wql_query_eval(s->query, raw_inst_lookup, NULL, &ri, &match, NULL) < 0 ||
+                    (wql_query_eval(s->query, raw_inst_lookup, NULL, &f.ri, &match, NULL) < 0 ||
                      !match))
                         continue;
                 if (s->query->has_group) {
@@ -1093,30 +1109,26 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                 }
                 if (sub_must_drop(b, s)) {
                         /* the first drop of a series keeps the event for the report */
-                        if (s->n_dropped_unreported == 0 &&
-                            event_decode(p, data, size, &ri, &decoded) < 0)
+                        if (s->n_dropped_unreported == 0 && event_decode(&f) < 0)
                                 goto bad;
                         sub_drop(s, &e);
                         continue;
                 }
                 /* checked before it reaches any subscriber */
-                if (!checked) {
-                        if (event_check(p, data, size, &ri, &decoded) < 0)
-                                goto bad;
-                        checked = true;
-                }
+                if (event_check(&f) < 0)
+                        goto bad;
                 if (p->ev.blocks_ok) {
                         /* the provider's block itself: the subscriber decodes it */
-                        sub_send_block(s, cls, name ? name : "", ri.v_time.u.uint, data, size);
+                        sub_send_block(s, cls, f.name ? f.name : "", now, data, size);
                         continue;
                 }
                 if (!e.cls) {
                         /* Encoded once, for the first subscriber that takes it. */
-                        if (event_decode(p, data, size, &ri, &decoded) < 0)
+                        if (event_decode(&f) < 0)
                                 goto bad;
                         if (enc->s)
                                 strbuf_truncate(enc, 0);
-                        if (raw_inst_encode(&ri, NULL, enc) < 0)
+                        if (raw_inst_encode(&f.ri, NULL, enc) < 0)
                                 break;
                         e.cls = cls;
                         e.data = enc->s;
@@ -1128,7 +1140,8 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
 bad:
         log_warn("provider %s: event data does not match class %s", p->conn->name, p->class_name);
 out:
-        raw_inst_clear(&ri, decoded ? n_items : 0);
+        if (f.inited) /* all: a failed decode may have filled some (NULL from raw_inst_init()) */
+                raw_inst_clear(&f.ri, n_items);
 }
 
 /* Whether some subscription may want the intrinsic event class @event_class. */

@@ -793,9 +793,11 @@ static void decode_plain(const BlockItem *it, const uint8_t *block, lwmi_value *
         const uint8_t *p = block + it->offset;
         uint64_t u = load_le(p, it->elem_size);
 
+        v->type = it->type;
+        v->is_null = false;
         switch (it->type) {
         case LWMI_CIM_BOOLEAN:
-                *v = (lwmi_value){ .type = LWMI_CIM_BOOLEAN, .u.boolean = p[0] != 0 };
+                v->u.boolean = p[0] != 0;
                 return;
         case LWMI_CIM_SINT8:
         case LWMI_CIM_SINT16:
@@ -805,27 +807,25 @@ static void decode_plain(const BlockItem *it, const uint8_t *block, lwmi_value *
 
                 if (bits < 64 && (u & ((uint64_t) 1 << (bits - 1))))
                         u |= ~(uint64_t) 0 << bits;
-                *v = (lwmi_value){ .type = it->type };
                 memcpy(&v->u.sint, &u, sizeof(u));
                 return;
         }
         case LWMI_CIM_CHAR16:
-                *v = (lwmi_value){ .type = LWMI_CIM_CHAR16, .u.char16 = (uint16_t) u };
+                v->u.char16 = (uint16_t) u;
                 return;
         case LWMI_CIM_REAL32: {
                 uint32_t b = (uint32_t) u;
                 float f;
 
                 memcpy(&f, &b, sizeof(f));
-                *v = (lwmi_value){ .type = LWMI_CIM_REAL32, .u.real = f };
+                v->u.real = f;
                 return;
         }
         case LWMI_CIM_REAL64:
-                *v = (lwmi_value){ .type = LWMI_CIM_REAL64 };
                 memcpy(&v->u.real, &u, sizeof(u));
                 return;
         default: /* unsigned */
-                *v = (lwmi_value){ .type = it->type, .u.uint = u };
+                v->u.uint = u;
                 return;
         }
 }
@@ -844,11 +844,10 @@ static int decode_plain_items(const BlockLayout *l, const uint8_t *block, size_t
         for (size_t i = 0; i < l->n_items; i++) {
                 const BlockItem *it = &l->items[i];
                 CimProperty *prop;
-                lwmi_value v;
 
-                decode_plain(it, block, &v);
+                /* decoded in place: a copy through the stack stalls on store forwarding */
                 if (vals) {
-                        vals[i] = v;
+                        decode_plain(it, block, &vals[i]);
                         continue;
                 }
                 if (!inst)
@@ -861,7 +860,7 @@ static int decode_plain_items(const BlockLayout *l, const uint8_t *block, size_t
                 if (prop) {
                         if (!prop->value.is_null)
                                 lwmi_value_clear(&prop->value);
-                        prop->value = v;
+                        decode_plain(it, block, &prop->value);
                 }
         }
         return 0;
