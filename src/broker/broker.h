@@ -34,7 +34,13 @@
 #define BROKER_EVENT_COUNT_MAX      65536u               /* cap of --event-queue-count */
 #define BROKER_SLOW_USEC_DEFAULT    (10ULL * 1000000ULL) /* --slow-subscriber-timeout */
 #define BROKER_RETRIES_MAX          4                    /* buffer-too-small retries of one call */
-#define BROKER_BATCH_BYTES          65536       /* an OBJECTS batch is flushed past this size */
+#define BROKER_BATCH_BYTES          65536 /* an OBJECTS batch is flushed past this size */
+/*
+ * An EVENTS / EVENT_BLOCKS batch is flushed past this size: ~170 events of
+ * 64 bytes, few enough that a subscriber's objects of one frame stay in its
+ * cache between decoding and freeing them (docs/performance.md).
+ */
+#define BROKER_EVENT_BATCH_BYTES    16384
 #define BROKER_OUTPUT_MAX           (64u << 20) /* unread output before a peer is dropped */
 #define BROKER_TIMEOUT_USEC_DEFAULT (10ULL * 1000000ULL)
 #define BROKER_LINGER_USEC_DEFAULT  (2ULL * 1000000ULL) /* --collection-linger */

@@ -606,7 +606,7 @@ static void sub_send(Subscription *s, const EvEnc *e) {
                 sub_flush(s); /* in order: the event blocks before it go first */
         if (s->client->dead || wire_list_buf_add_bytes(&s->out.batch, e->data, e->size) < 0)
                 return;
-        if (s->out.batch.buf.len >= BROKER_BATCH_BYTES)
+        if (s->out.batch.buf.len >= BROKER_EVENT_BATCH_BYTES)
                 sub_flush_now(s);
 }
 
@@ -618,9 +618,6 @@ static void sub_send(Subscription *s, const EvEnc *e) {
 static void sub_send_block(Subscription *s, const lwmi_object *cls, const char *name, uint64_t time,
                            const void *data, size_t size) {
         uint32_t max = s->client->out.max_frame - 64 - 256; /* room for the class name */
-        uint8_t stack[512];
-        _cleanup_free_ uint8_t *heap = NULL;
-        uint8_t *blk = stack;
         size_t same, len = strlen(name);
 
         if (len >= WIRE_BLOCK_NAME_MAX || len + size + 16 > max)
@@ -635,17 +632,11 @@ static void sub_send_block(Subscription *s, const lwmi_object *cls, const char *
             (s->out.blocks.count > 0 &&
              (s->out.blocks_cls != cls || s->out.blocks.buf.len + len + size + 16 > max)))
                 sub_flush(s);
-        if (size + 8 > sizeof(stack) && !(blk = heap = malloc(size + 8)))
-                return;
-        for (size_t i = 0; i < 8; i++)
-                blk[i] = (uint8_t) (time >> (8 * i));
-        if (size > 0)
-                memcpy(blk + 8, data, size);
         s->out.blocks_cls = cls;
         if (s->client->dead ||
-            wire_list_buf_add_block_entry(&s->out.blocks, name, blk, size + 8) < 0)
+            wire_list_buf_add_timed_block_entry(&s->out.blocks, name, len, time, data, size) < 0)
                 return;
-        if (s->out.blocks.buf.len >= BROKER_BATCH_BYTES)
+        if (s->out.blocks.buf.len >= BROKER_EVENT_BATCH_BYTES)
                 sub_flush_now(s);
 }
 

@@ -46,7 +46,12 @@
 #include "shared/utf.h"
 #include "wire/wire.h"
 
-#define CLIENT_READ_CHUNK     (64u * 1024u)
+/*
+ * Bytes read at most per recv(): about one EVENTS frame of wmid's
+ * (BROKER_EVENT_BATCH_BYTES), so that the objects decoded from one read are
+ * used and freed while still in the cache.
+ */
+#define CLIENT_READ_CHUNK     (16u * 1024u)
 #define CLIENT_NAMESPACE_DFLT "root\\wmi"
 
 /* A class's data block layout and the properties BLOCKS set, found once. */
@@ -346,14 +351,14 @@ static int client_read(lwmi_client *c) {
         if (r < 0)
                 return r;
         do
-                n = recv(c->fd, p, avail, MSG_DONTWAIT);
+                n = recv(c->fd, p, MIN(avail, (size_t) CLIENT_READ_CHUNK), MSG_DONTWAIT);
         while (n < 0 && errno == EINTR);
         if (n < 0) {
                 c->read_idle = errno == EAGAIN;
                 return -errno;
         }
         wire_reader_commit(&c->in, (size_t) n);
-        c->read_idle = n > 0 && (size_t) n < avail;
+        c->read_idle = n > 0 && (size_t) n < MIN(avail, (size_t) CLIENT_READ_CHUNK);
         return n > INT32_MAX ? INT32_MAX : (int) n;
 }
 
@@ -760,6 +765,8 @@ static int client_read_wait(lwmi_client *c, uint64_t timeout_usec) {
         void *p;
         int r;
 
+        if (ms == 0)
+                return -ETIMEDOUT; /* SO_RCVTIMEO 0 would mean no timeout at all */
         if (ms != c->rcvtimeo_ms) {
                 struct timeval tv = { 0 }; /* zero: no timeout */
 
@@ -775,14 +782,14 @@ static int client_read_wait(lwmi_client *c, uint64_t timeout_usec) {
         r = wire_reader_reserve(&c->in, CLIENT_READ_CHUNK, &p, &avail);
         if (r < 0)
                 return r;
-        n = recv(c->fd, p, avail, 0);
+        n = recv(c->fd, p, MIN(avail, (size_t) CLIENT_READ_CHUNK), 0);
         if (n < 0) {
                 r = errno == EAGAIN ? -ETIMEDOUT : -errno;
                 c->read_idle = r == -ETIMEDOUT || r == -EINTR;
                 return r;
         }
         wire_reader_commit(&c->in, (size_t) n);
-        c->read_idle = n > 0 && (size_t) n < avail;
+        c->read_idle = n > 0 && (size_t) n < MIN(avail, (size_t) CLIENT_READ_CHUNK);
         return n > INT32_MAX ? INT32_MAX : (int) n;
 }
 
@@ -1114,7 +1121,7 @@ static int enum_take(lwmi_enum *e, size_t max, lwmi_object ***ret_objects, size_
 
 _public_ int lwmi_enum_next(lwmi_enum *e, uint64_t timeout_usec, size_t max,
                             lwmi_object ***ret_objects, size_t *ret_n, lwmi_error *reterr_error) {
-        uint64_t deadline = deadline_after(timeout_usec);
+        uint64_t deadline = deadline_after(timeout_usec), left;
         int r;
 
         assert_return(e && max > 0 && ret_objects && ret_n, -EINVAL);
@@ -1152,9 +1159,10 @@ _public_ int lwmi_enum_next(lwmi_enum *e, uint64_t timeout_usec, size_t max,
                         if (remaining(deadline) == 0)
                                 return -ETIMEDOUT;
                 }
-                if (wire_writer_pending(&e->client->out) == 0 && remaining(deadline) > 0) {
+                left = remaining(deadline);
+                if (wire_writer_pending(&e->client->out) == 0 && left > 0) {
                         /* the socket is empty: wait in recv() itself */
-                        r = client_read_wait(e->client, remaining(deadline));
+                        r = client_read_wait(e->client, left);
                         if (r == -ETIMEDOUT || r == -EINTR) {
                                 if (remaining(deadline) == 0)
                                         return -ETIMEDOUT;

@@ -388,8 +388,12 @@ static bool instance_send_event_direct(lwmi_instance *i, const void *data, size_
         EventQueue *q = &d->evq;
         bool taken = false;
 
-        uint64_t now = monotonic_nsec();
+        uint64_t now;
 
+        /* within a burst the queue is rarely empty: no clock read then */
+        if (!evq_empty(q))
+                return false;
+        now = monotonic_nsec();
         /*
          * Only an event that comes alone goes direct (low latency); within
          * DIRECT_GAP_NSEC of the previous direct one it is part of a burst
@@ -398,7 +402,7 @@ static bool instance_send_event_direct(lwmi_instance *i, const void *data, size_
          */
         if (now - atomic_load_explicit(&d->last_direct_nsec, memory_order_relaxed) <
                     DIRECT_GAP_NSEC ||
-            !evq_empty(q) || pthread_mutex_trylock(&d->lock) != 0)
+            pthread_mutex_trylock(&d->lock) != 0)
                 return false;
         /*
          * evq_empty() under the lock: head is stored under it, and our own

@@ -73,7 +73,14 @@ bool utf8_is_valid(const char *s, size_t n) {
 
         while (i < n) {
                 uint32_t cp;
-                int l = utf8_decode(s + i, n - i, &cp);
+                int l;
+
+                /* ASCII runs, the usual text, a byte at a time without decoding */
+                if ((unsigned char) s[i] < 0x80) {
+                        i++;
+                        continue;
+                }
+                l = utf8_decode(s + i, n - i, &cp);
                 if (l < 0)
                         return false;
                 i += (size_t) l;

@@ -778,6 +778,34 @@ int wire_list_buf_add_block_entry(WireListBuf *l, const char *name, const void *
 }
 
 /**
+ * wire_list_buf_add_timed_block_entry() - append one EVENT_BLOCKS entry: as
+ * wire_list_buf_add_block_entry() with a block that is @time (u64) followed
+ * by @block, without building that block first.
+ * @l: the builder
+ * @name: the instance name (UTF-8, shorter than WIRE_BLOCK_NAME_MAX bytes)
+ * @len: its length (strlen)
+ * @time: TIME_CREATED
+ * @block: the event's data block
+ * @size: its size
+ *
+ * Return: 0, -EINVAL, -ENOMEM, -E2BIG.
+ */
+int wire_list_buf_add_timed_block_entry(WireListBuf *l, const char *name, size_t len, uint64_t time,
+                                        const void *block, size_t size) {
+        size_t old = l->buf.len;
+
+        if (!name || len >= WIRE_BLOCK_NAME_MAX || !utf8_is_valid(name, len) ||
+            size > UINT32_MAX - 16 - len || (size > 0 && !block))
+                return -EINVAL;
+        append_le(&l->buf, 4 + len + 8 + size, 4); /* the element's length (an O list) */
+        append_le(&l->buf, len, 4);
+        strbuf_append_n(&l->buf, name, len);
+        append_le(&l->buf, time, 8);
+        strbuf_append_n(&l->buf, block, size);
+        return list_buf_done(l, old);
+}
+
+/**
  * wire_block_entry_parse() - split a BLOCKS entry (an element of its list).
  * @data: the element (untrusted)
  * @size: its size

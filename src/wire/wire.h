@@ -203,6 +203,9 @@ int wire_list_next_bytes(WireList *l, const void **ret, size_t *ret_size);
 /* BLOCKS entries (an O list element): u32 name length, the name, the data block. */
 #define WIRE_BLOCK_NAME_MAX 1024 /* name buffer of wire_block_entry_parse(), NUL included */
 int wire_list_buf_add_block_entry(WireListBuf *l, const char *name, const void *block, size_t size);
+/* An EVENT_BLOCKS entry: the name, then TIME_CREATED (u64) and the block, in one append. */
+int wire_list_buf_add_timed_block_entry(WireListBuf *l, const char *name, size_t len, uint64_t time,
+                                        const void *block, size_t size);
 int wire_block_entry_parse(const void *data, size_t size, char name[WIRE_BLOCK_NAME_MAX],
                            const void **ret_block, size_t *ret_size);
 int wire_list_buf_add_data(WireListBuf *l, uint32_t instance_id, uint32_t status, uint32_t needed,
