@@ -280,6 +280,36 @@ TEST(lists) {
                 ASSERT_ERRNO(wire_block_entry_parse("\2\0\0\0a\0", 6, name, &bp, &bs), EBADMSG);
         }
 
+        /* EVENT_BLOCKS entries: the block parsed back is TIME_CREATED (u64) + the data */
+        {
+                _cleanup_(wire_list_buf_deinitp) WireListBuf bl = WIRE_LIST_BUF_INIT;
+                char name[WIRE_BLOCK_NAME_MAX];
+                static const uint8_t blk[5] = { 9, 8, 7, 6, 5 };
+                const uint8_t *bp;
+                size_t bs;
+                uint64_t t = 0;
+
+                ASSERT_OK(wire_list_buf_add_timed_block_entry(&bl, "ev_1", 4, 0x0102030405060708ULL,
+                                                              blk, sizeof(blk)));
+                ASSERT_OK(wire_list_buf_add_timed_block_entry(&bl, "", 0, 7, NULL, 0));
+                ASSERT_ERRNO(wire_list_buf_add_timed_block_entry(&bl, "\xc3", 1, 7, blk, 1),
+                             EINVAL);
+                got = wire_list_buf_get(&bl);
+                ASSERT_EQ(got.count, 2);
+                ASSERT_EQ(wire_list_next_bytes(&got, &data, &size), 1);
+                ASSERT_OK(wire_block_entry_parse(data, size, name, (const void **) &bp, &bs));
+                ASSERT_STREQ(name, "ev_1");
+                ASSERT_EQ(bs, 8 + sizeof(blk));
+                for (size_t i = 0; i < 8; i++)
+                        t |= (uint64_t) bp[i] << (8 * i);
+                ASSERT_UEQ(t, 0x0102030405060708ULL);
+                ASSERT_EQ(memcmp(bp + 8, blk, sizeof(blk)), 0);
+                ASSERT_EQ(wire_list_next_bytes(&got, &data, &size), 1);
+                ASSERT_OK(wire_block_entry_parse(data, size, name, (const void **) &bp, &bs));
+                ASSERT_STREQ(name, "");
+                ASSERT_EQ(bs, 8);
+        }
+
         /* data list (ALL_DATA): id, status, size needed, bytes */
         {
                 _cleanup_(wire_list_buf_deinitp) WireListBuf dl = WIRE_LIST_BUF_INIT;
