@@ -677,15 +677,42 @@ static int lwmi_emitter_main(int cmd_fd, int done_fd, void *arg) {
         return r;
 }
 
-static void lwmi_sub_object(Sub *s, const lwmi_object *o, uint64_t now) {
+/*
+ * The three properties the subscriber reads, by index (property handles, as
+ * WMI's IWbemObjectAccess): looked up by name once per class object, as a
+ * program that reads many events of one class does. The raw and D-Bus
+ * subscribers read their fields by position too.
+ */
+typedef struct Handles {
+        const lwmi_object *cls;
+        int item[3];
+} Handles;
+
+static bool handle_u64(const lwmi_object *o, int index, uint64_t *ret) {
+        const lwmi_value *v = index >= 0 ? lwmi_object_peek_at(o, (size_t) index) : NULL;
+
+        if (!v || v->is_null || v->type != LWMI_CIM_UINT64)
+                return false;
+        *ret = v->u.uint;
+        return true;
+}
+
+static void lwmi_sub_object(Sub *s, Handles *h, const lwmi_object *o, uint64_t now) {
         const char *cls = lwmi_object_get_class_name(o);
 
         if (cls && strcmp(cls, "BenchEvent") == 0) {
+                const lwmi_object *c = lwmi_object_get_class(o);
                 Event ev = { 0 };
 
-                if (lwmi_object_get_uint64(o, "Item1", &ev.ts) < 0 ||
-                    lwmi_object_get_uint64(o, "Item2", &ev.seq) < 0 ||
-                    lwmi_object_get_uint64(o, "Item3", &ev.kind) < 0)
+                if (c != h->cls) {
+                        static const char *const names[3] = { "Item1", "Item2", "Item3" };
+
+                        for (size_t i = 0; i < 3; i++)
+                                h->item[i] = lwmi_object_find_property(c, names[i]);
+                        h->cls = c;
+                }
+                if (!handle_u64(o, h->item[0], &ev.ts) || !handle_u64(o, h->item[1], &ev.seq) ||
+                    !handle_u64(o, h->item[2], &ev.kind))
                         return;
                 sub_event(s, &ev, now);
         } else if (cls && strcmp(cls, "__EventQueueOverflowEvent") == 0) {
@@ -705,6 +732,7 @@ static int lwmi_sub_main(Sub *s, const char *sock) {
         lwmi_enum *e = NULL;
         lwmi_object *cls = NULL;
         lwmi_error err = { 0 };
+        Handles handles = { 0 };
         int r;
 
         uint64_t deadline = now_nsec() + (uint64_t) READY_TIMEOUT_MS * 1000000u;
@@ -743,7 +771,7 @@ static int lwmi_sub_main(Sub *s, const char *sock) {
                 }
                 now = now_nsec();
                 for (size_t i = 0; i < n; i++)
-                        lwmi_sub_object(s, objs[i], now);
+                        lwmi_sub_object(s, &handles, objs[i], now);
                 lwmi_objects_free(objs, n);
                 sub_publish(s, now);
         }

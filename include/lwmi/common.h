@@ -667,6 +667,21 @@ int lwmi_object_get(const lwmi_object *o, const char *name, lwmi_value *ret_valu
 const lwmi_value *lwmi_object_peek(const lwmi_object *o, const char *name);
 
 /**
+ * lwmi_object_peek_at() - borrow the stored value of property @index, the
+ * counterpart of IWbemObjectAccess's property handles for programs that read
+ * many objects of one class: the index that lwmi_object_find_property()
+ * gives for a class holds for every instance of it (an instance has its
+ * class's properties in the class's order), so it is looked up once per
+ * class, not once per object.
+ * @o: class or instance
+ * @index: a property index (0 .. lwmi_object_get_property_count() - 1)
+ *
+ * Return: the value (valid until the property changes), or NULL for an index
+ * out of range.
+ */
+const lwmi_value *lwmi_object_peek_at(const lwmi_object *o, size_t index);
+
+/**
  * lwmi_object_put() - write a property (IWbemClassObject::Put).
  * @o: class (sets the default) or instance
  * @name: property name

@@ -999,6 +999,12 @@ _public_ const char *lwmi_object_get_property_name(const lwmi_object *o, size_t 
         return o->props[index].name;
 }
 
+_public_ const lwmi_value *lwmi_object_peek_at(const lwmi_object *o, size_t index) {
+        if (!o || index >= o->n_props)
+                return NULL;
+        return &o->props[index].value;
+}
+
 /*
  * Per thread, the last property lookups of instances: class, the caller's
  * name string (by address: programs look up the same literals again and

@@ -631,4 +631,24 @@ TEST(lookup_hint_never_wrong) {
         }
 }
 
+/* Property handles: an index found on the class reads the same property of its instances. */
+TEST(peek_at_class_index) {
+        _cleanup_(lwmi_object_unrefp) lwmi_object *cls = cache_class(), *a = NULL, *b = NULL;
+        int ia = lwmi_object_find_property(cls, "A"), is = lwmi_object_find_property(cls, "S");
+
+        ASSERT_CMP(ia, >=, 0);
+        ASSERT_CMP(is, >=, 0);
+        ASSERT_OK(lwmi_class_spawn_instance(cls, &a));
+        ASSERT_OK(lwmi_class_spawn_instance(cls, &b));
+        ASSERT_OK(lwmi_object_set_uint64(a, "A", 11));
+        ASSERT_OK(lwmi_object_set_string(b, "S", "bee"));
+        ASSERT_EQ(lwmi_object_peek_at(a, (size_t) ia)->u.uint, 11);
+        ASSERT_EQ(lwmi_object_peek_at(b, (size_t) ia)->u.uint, 7); /* the class default */
+        ASSERT_TRUE(lwmi_object_peek_at(a, (size_t) is)->is_null);
+        ASSERT_STREQ(lwmi_object_peek_at(b, (size_t) is)->u.string, "bee");
+        ASSERT_TRUE(lwmi_object_peek_at(a, (size_t) ia) == lwmi_object_peek(a, "a"));
+        ASSERT_NULL(lwmi_object_peek_at(a, lwmi_object_get_property_count(a)));
+        ASSERT_NULL(lwmi_object_peek_at(NULL, 0));
+}
+
 TEST_MAIN()
