@@ -165,7 +165,10 @@ int lwmi_client_set_timeout(lwmi_client *c, uint64_t timeout_usec);
 const char *lwmi_client_get_namespace(const lwmi_client *c);
 
 /**
- * lwmi_client_get_fd() - the fd to watch in an event loop.
+ * lwmi_client_get_fd() - the fd to watch in an event loop. The socket itself
+ * is in blocking mode: libwmi's reads and writes pass MSG_DONTWAIT, except
+ * the one recv() a synchronous call or lwmi_enum_next() waits in (so that a
+ * wake-up costs one system call). Watch it; do not read or write it.
  * Return: the fd, or -ECHILD / -EINVAL.
  */
 int lwmi_client_get_fd(const lwmi_client *c);
