@@ -113,6 +113,7 @@ struct lwmi_enum {
         bool oom;
         lwmi_status status;
         char *message;
+        bool events; /* an event subscription (exec_notification_query) */
 };
 
 static uint64_t now_usec(void) {
@@ -1159,9 +1160,16 @@ _public_ int lwmi_enum_next(lwmi_enum *e, uint64_t timeout_usec, size_t max,
                         if (remaining(deadline) == 0)
                                 return -ETIMEDOUT;
                 }
+                /*
+                 * The socket is empty. A subscription waits in recv() itself:
+                 * one system call per wake-up, as a plain blocking read
+                 * (bench-events: p50 1.14-1.20x the raw relay, 1.27-1.31x
+                 * with poll() then recv()). A call waiting for its reply
+                 * waits in poll(): measured faster here for that round trip
+                 * (bench-query get_object: 1.11-1.23x, 1.26-1.38x in recv()).
+                 */
                 left = remaining(deadline);
-                if (wire_writer_pending(&e->client->out) == 0 && left > 0) {
-                        /* the socket is empty: wait in recv() itself */
+                if (e->events && wire_writer_pending(&e->client->out) == 0 && left > 0) {
                         r = client_read_wait(e->client, left);
                         if (r == -ETIMEDOUT || r == -EINTR) {
                                 if (remaining(deadline) == 0)
@@ -1250,6 +1258,7 @@ _public_ int lwmi_client_exec_notification_query(lwmi_client *c, const char *wql
         r = enum_prepare(c, &e);
         if (r < 0)
                 return r;
+        e->events = true;
         /* 0 / 0: the broker's default queue limits. */
         r = wire_msg_build(&m, WIRE_MSG_EXEC_NOTIFICATION_QUERY, e->call->id, c->namespace_, wql,
                            0u, 0u);
