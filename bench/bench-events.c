@@ -113,11 +113,21 @@ enum {
         SYS_LWMI,
         SYS_RAW,
         SYS_DBUS,
+        SYS_LWMI_BLOCKS, /* lwmi again, the subscriber taking events as data blocks */
         N_SYS,
 };
 
-static const char *const sys_name[N_SYS] = { "lwmi", "raw relay", "dbus-daemon" };
-static const char *const server_name[N_SYS] = { "wmid", "relay", "daemon" };
+static const char *const sys_name[N_SYS] = { "lwmi", "raw relay", "dbus-daemon", "lwmi blocks" };
+static const char *const server_name[N_SYS] = { "wmid", "relay", "daemon", "wmid" };
+
+/* The two lwmi sides share wmid and the provider (its statistics are SYS_LWMI's). */
+static bool is_lwmi(int sys) {
+        return sys == SYS_LWMI || sys == SYS_LWMI_BLOCKS;
+}
+
+static int emit_of(int sys) {
+        return is_lwmi(sys) ? SYS_LWMI : sys;
+}
 
 enum {
         KIND_WARMUP = 1,
@@ -780,6 +790,89 @@ static int lwmi_sub_main(Sub *s, const char *sock) {
         return 0;
 }
 
+/*
+ * The lwmi subscriber that takes events as data blocks (lwmi_sink's
+ * indicate_blocks, WmiNotificationRegistration's counterpart): the block is
+ * the provider's 64-byte struct, read as such; other events (overflow
+ * reports) still come as objects.
+ */
+typedef struct BlocksSub {
+        Sub *s;
+        Handles handles;
+} BlocksSub;
+
+static void lwmi_blocks_indicate(lwmi_call *call, const lwmi_event_block *b, size_t n,
+                                 void *userdata) {
+        BlocksSub *bs = userdata;
+        uint64_t now = now_nsec();
+
+        (void) call;
+        for (size_t i = 0; i < n; i++) {
+                Event ev;
+
+                if (b[i].size < sizeof(ev) || strcmp(b[i].class_name, "BenchEvent") != 0)
+                        continue;
+                memcpy(&ev, b[i].data, sizeof(ev));
+                sub_event(bs->s, &ev, now);
+        }
+        sub_publish(bs->s, now);
+}
+
+static void lwmi_blocks_objects(lwmi_call *call, lwmi_object *const *objs, size_t n,
+                                void *userdata) {
+        BlocksSub *bs = userdata;
+        uint64_t now = now_nsec();
+
+        (void) call;
+        for (size_t i = 0; i < n; i++)
+                lwmi_sub_object(bs->s, &bs->handles, objs[i], now);
+        sub_publish(bs->s, now);
+}
+
+static int lwmi_blocks_sub_main(Sub *s, const char *sock) {
+        lwmi_sink sink = LWMI_SINK_INIT(lwmi_blocks_objects, NULL);
+        BlocksSub bs = { .s = s };
+        lwmi_client *c = NULL;
+        lwmi_call *call = NULL;
+        lwmi_object *cls = NULL;
+        lwmi_error err = { 0 };
+        int r;
+
+        uint64_t deadline = now_nsec() + (uint64_t) READY_TIMEOUT_MS * 1000000u;
+
+        sink.indicate_blocks = lwmi_blocks_indicate;
+        r = lwmi_client_connect(sock, "root\\wmi", &c, &err);
+        while (r >= 0 && (r = lwmi_client_get_class(c, "BenchEvent", &cls, &err)) == -ENOENT &&
+               now_nsec() < deadline)
+                sleep_usec(10000);
+        cls = lwmi_object_unref(cls);
+        if (r >= 0)
+                r = lwmi_client_exec_notification_query_async(c, BENCH_WQL, &sink, &bs, &call);
+        /* A round trip behind the subscription: once it returns, wmid holds it. */
+        if (r >= 0)
+                r = lwmi_client_get_class(c, "BenchEvent", &cls, &err);
+        lwmi_object_unref(cls);
+        if (r < 0) {
+                fprintf(stderr, "bench-events: lwmi blocks subscriber: %s (%s)\n", strerror(-r),
+                        err.message);
+                atomic_store(&s->slot->state, -1);
+                return 1;
+        }
+        atomic_store(&s->slot->state, 1);
+        while (!sub_stopped(s) && !lwmi_call_is_done(call)) {
+                r = lwmi_client_wait(c, 50000);
+                if (r > 0)
+                        r = lwmi_client_process(c);
+                if (r < 0) {
+                        fprintf(stderr, "bench-events: lwmi blocks subscriber: %s\n", strerror(-r));
+                        break;
+                }
+        }
+        lwmi_call_unref(call);
+        lwmi_client_unref(c);
+        return 0;
+}
+
 /* ---- the raw relay ------------------------------------------------------------ */
 
 typedef struct RawEmitter {
@@ -1054,6 +1147,8 @@ static int sub_child(Side *side, size_t i, int fd) {
         switch (side->sys) {
         case SYS_LWMI:
                 return lwmi_sub_main(&s, side->target);
+        case SYS_LWMI_BLOCKS:
+                return lwmi_blocks_sub_main(&s, side->target);
         case SYS_RAW:
                 return raw_sub_main(&s, fd);
 #ifdef LWMI_BENCH_DBUS
@@ -1145,7 +1240,7 @@ static int side_open(Side *side, size_t n) {
         r = subs_wait_ready(side);
         if (r < 0)
                 return r;
-        if (side->sys == SYS_LWMI)
+        if (is_lwmi(side->sys))
                 return emitter_cmd(&side->em, CMD_WAIT_ENABLED, 0);
 #ifdef LWMI_BENCH_DBUS
         {
@@ -1163,7 +1258,7 @@ static int side_open(Side *side, size_t n) {
 
 /* Ends the subscribers of @side (and its per-phase processes); lwmi: until events are disabled. */
 static void side_close(Side *side) {
-        if (side->sys != SYS_LWMI)
+        if (!is_lwmi(side->sys))
                 emitter_stop(&side->em);
         atomic_store(&shm->stop[side->sys], 1);
         for (size_t i = 0; i < side->n_subs; i++) {
@@ -1174,7 +1269,7 @@ static void side_close(Side *side) {
         if (side->relay > 0)
                 reap(side->relay, 5000);
         side->relay = 0;
-        if (side->sys == SYS_LWMI && emitter_cmd(&side->em, CMD_WAIT_DISABLED, 0) < 0)
+        if (is_lwmi(side->sys) && emitter_cmd(&side->em, CMD_WAIT_DISABLED, 0) < 0)
                 fprintf(stderr,
                         "bench-events: lwmi events stayed enabled after the subscribers left\n");
 }
@@ -1188,7 +1283,7 @@ typedef struct Cpu {
 } Cpu;
 
 static Cpu side_cpu(const Side *side) {
-        pid_t server = side->sys == SYS_LWMI  ? wmid_pid
+        pid_t server = is_lwmi(side->sys)     ? wmid_pid
                        : side->sys == SYS_RAW ? side->relay
                                               : dbus_pid;
         Cpu c = { .server = proc_cpu_msec(server), .provider = proc_cpu_msec(side->em.pid) };
@@ -1228,12 +1323,21 @@ static double round_ratio(const Latency *a, const Latency *b) {
         return ratios[n / 2];
 }
 
+/*
+ * Whether @side takes part in the latency run: not lwmi blocks, whose
+ * subscribers would take the same provider's paced events as lwmi's at the
+ * same time (its latency is that of lwmi's wait in poll() then recv()).
+ */
+static bool latency_side(const Side *side) {
+        return side->available && side->sys != SYS_LWMI_BLOCKS;
+}
+
 /* Paced events of every available side, alternately in blocks of LAT_BLOCK. */
 static int bench_latency(Side *sides, Latency *ret) {
         int r = 0;
 
         for (int k = 0; k < N_SYS && r >= 0; k++)
-                if (sides[k].available) {
+                if (latency_side(&sides[k])) {
                         r = side_open(&sides[k], 1);
                         if (r >= 0)
                                 r = emitter_cmd(&sides[k].em, CMD_WARMUP, LAT_WARMUP);
@@ -1241,13 +1345,13 @@ static int bench_latency(Side *sides, Latency *ret) {
                                 fprintf(stderr, "bench-events: %s: starting: %s\n", sys_name[k],
                                         strerror(-r));
                         atomic_store(&shm->n_lat[k], 0);
-                        atomic_store(&shm->emit[k].lost_acks, 0);
+                        atomic_store(&shm->emit[emit_of(k)].lost_acks, 0);
                 }
         Cpu cpu[N_SYS] = { 0 };
 
         for (size_t done = 0; done < LAT_EVENTS && r >= 0; done += LAT_BLOCK)
                 for (int k = 0; k < N_SYS && r >= 0; k++)
-                        if (sides[k].available) {
+                        if (latency_side(&sides[k])) {
                                 Cpu before = side_cpu(&sides[k]), d;
 
                                 r = emitter_cmd(&sides[k].em, CMD_LATENCY, LAT_BLOCK);
@@ -1257,14 +1361,14 @@ static int bench_latency(Side *sides, Latency *ret) {
                                 cpu[k].subs += d.subs;
                         }
         for (int k = 0; k < N_SYS; k++)
-                if (sides[k].available) {
+                if (latency_side(&sides[k])) {
                         size_t n = atomic_load(&shm->n_lat[k]);
 
                         side_close(&sides[k]);
                         if (n > LAT_EVENTS + LAT_BLOCK)
                                 n = LAT_EVENTS + LAT_BLOCK;
                         ret[k] = (Latency){ .n = n,
-                                            .lost = atomic_load(&shm->emit[k].lost_acks),
+                                            .lost = atomic_load(&shm->emit[emit_of(k)].lost_acks),
                                             .cpu = cpu[k] };
                         if (n == 0)
                                 continue;
@@ -1322,7 +1426,7 @@ static void drain(const Side *side, uint64_t fired) {
 }
 
 static int bench_throughput(Side *side, size_t n, Throughput *ret) {
-        EmitStats *st = &shm->emit[side->sys];
+        EmitStats *st = &shm->emit[emit_of(side->sys)];
         uint64_t retries0, dropped0, t_start, t_end = 0, sum = 0;
         double rates[MAX_SUBS];
         Cpu cpu0;
@@ -1387,7 +1491,7 @@ static void print_latency(const Side *sides, const Latency *lat) {
                "flight), %d events per side after %d warm-up, blocks of %d alternating\n",
                EVENT_SIZE, LAT_EVENTS, LAT_WARMUP, LAT_BLOCK);
         for (int k = 0; k < N_SYS; k++) {
-                if (!sides[k].available)
+                if (!latency_side(&sides[k]))
                         continue;
                 printf("  %-12s p50 %7.1f us  p99 %7.1f us  (%zu events", sys_name[k],
                        lat[k].p50_us, lat[k].p99_us, lat[k].n);
@@ -1447,7 +1551,7 @@ static void print_throughput(const Side *sides, Throughput t[N_SYS], size_t n) {
                        t[k].cpu.server * 1e3 / (double) (t[k].fired ? t[k].fired : 1),
                        t[k].cpu.provider * 1e3 / (double) (t[k].fired ? t[k].fired : 1),
                        t[k].cpu.subs * 1e3 / (double) (t[k].fired ? t[k].fired : 1));
-                if (k == SYS_LWMI)
+                if (is_lwmi(k))
                         printf("               broker drops reported: %" PRIu64
                                " events in %" PRIu64
                                " __EventQueueOverflowEvent; provider: %" PRIu64
@@ -1472,6 +1576,18 @@ static void print_throughput(const Side *sides, Throughput t[N_SYS], size_t n) {
                 double ratio = t[SYS_LWMI].total / t[SYS_DBUS].total;
 
                 printf("  lwmi / dbus-daemon: %.2fx (goal >= %.0fx: %s)\n", ratio,
+                       THROUGHPUT_DBUS_GOAL, met(ratio >= THROUGHPUT_DBUS_GOAL));
+        }
+        if (t[SYS_LWMI_BLOCKS].ran && t[SYS_RAW].ran && t[SYS_RAW].total > 0) {
+                double ratio = t[SYS_LWMI_BLOCKS].total / t[SYS_RAW].total;
+
+                printf("  lwmi blocks / raw relay: %.4f (goal >= %.2f: %s)\n", ratio,
+                       THROUGHPUT_RAW_GOAL, met(ratio >= THROUGHPUT_RAW_GOAL));
+        }
+        if (t[SYS_LWMI_BLOCKS].ran && t[SYS_DBUS].ran && t[SYS_DBUS].total > 0) {
+                double ratio = t[SYS_LWMI_BLOCKS].total / t[SYS_DBUS].total;
+
+                printf("  lwmi blocks / dbus-daemon: %.2fx (goal >= %.0fx: %s)\n", ratio,
                        THROUGHPUT_DBUS_GOAL, met(ratio >= THROUGHPUT_DBUS_GOAL));
         }
 }
@@ -1533,6 +1649,12 @@ int main(int argc, char *argv[]) {
                 }
         }
         sides[SYS_LWMI].target = sock;
+        /* lwmi blocks: the same wmid, provider and ack pipe as lwmi */
+        close(sides[SYS_LWMI_BLOCKS].ack[0]);
+        close(sides[SYS_LWMI_BLOCKS].ack[1]);
+        sides[SYS_LWMI_BLOCKS].ack[0] = sides[SYS_LWMI].ack[0];
+        sides[SYS_LWMI_BLOCKS].ack[1] = sides[SYS_LWMI].ack[1];
+        sides[SYS_LWMI_BLOCKS].target = sock;
 
         {
                 const char *wmid_argv[] = { wmid,  "--socket",   sock, "--state",
@@ -1553,6 +1675,7 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "bench-events: starting the provider: %s\n", strerror(-r));
                 return 1;
         }
+        sides[SYS_LWMI_BLOCKS].em = sides[SYS_LWMI].em;
 
 #ifdef LWMI_BENCH_DBUS
         {

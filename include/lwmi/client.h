@@ -107,21 +107,60 @@ typedef void (*lwmi_set_status_fn)(lwmi_call *call, lwmi_status status, const ch
                                    void *userdata);
 
 /*
+ * struct lwmi_event_block - one event as its driver fired it, the counterpart
+ * of the WNODE_SINGLE_INSTANCE a WmiNotificationRegistration() callback
+ * receives: no object is made, the data block is read with the struct that
+ * `mofcomp -h` writes for the class.
+ * @class_name: the event's class (borrowed)
+ * @instance_name: InstanceName of the firing instance (borrowed)
+ * @time_created: TIME_CREATED (100 ns intervals since 1601-01-01 UTC)
+ * @data: the data block (borrowed; not aligned: copy it into the struct)
+ * @size: its size in bytes, at least what the class's fixed items need
+ *        (the broker checked the block against the class's layout)
+ */
+typedef struct lwmi_event_block {
+        const char *class_name;
+        const char *instance_name;
+        uint64_t time_created;
+        const void *data;
+        size_t size;
+} lwmi_event_block;
+
+/**
+ * typedef lwmi_indicate_blocks_fn - receives events as data blocks.
+ * @call: the call
+ * @blocks: the events, in the order their providers fired them (borrowed,
+ *          valid during the callback)
+ * @n_blocks: how many, at least 1
+ * @userdata: the userdata given to the async call
+ */
+typedef void (*lwmi_indicate_blocks_fn)(lwmi_call *call, const lwmi_event_block *blocks,
+                                        size_t n_blocks, void *userdata);
+
+/*
  * struct lwmi_sink - the callbacks of an asynchronous call (IWbemObjectSink).
  * @size: sizeof(lwmi_sink), set by LWMI_SINK_INIT; fields are only appended
  * @indicate: result batches (may be NULL)
  * @set_status: the final status (may be NULL)
  * @destroy: frees the userdata once the call is freed (may be NULL)
+ * @indicate_blocks: for lwmi_client_exec_notification_query_async() (may be
+ *                   NULL): when set, the extrinsic events of classes without
+ *                   embedded objects arrive here as data blocks, without an
+ *                   object per event (for consumers of many events); every
+ *                   other event (intrinsic, aggregate, overflow and dropped
+ *                   reports, classes with embedded objects) still comes to
+ *                   @indicate as an object, in order with the blocks.
  */
 typedef struct lwmi_sink {
         uint32_t size;
         lwmi_indicate_fn indicate;
         lwmi_set_status_fn set_status;
         void (*destroy)(void *userdata);
+        lwmi_indicate_blocks_fn indicate_blocks;
 } lwmi_sink;
 
 #define LWMI_SINK_INIT(indicate_, set_status_) \
- { (uint32_t) sizeof(lwmi_sink), (indicate_), (set_status_), NULL }
+ { (uint32_t) sizeof(lwmi_sink), (indicate_), (set_status_), NULL, NULL }
 
 /* ------------------------------------------------------------------------- */
 /* Connections                                                                */

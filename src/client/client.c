@@ -627,6 +627,71 @@ static void dispatch_objects(lwmi_call *call, const char *blocks_class, bool tim
 }
 
 /* Return: 0, or -EPROTO when the frame breaks the protocol (the connection must close). */
+/*
+ * EVENT_BLOCKS to a sink with indicate_blocks: each entry's name is copied
+ * (NUL-terminated) into one buffer, its TIME_CREATED read, its block borrowed
+ * from the frame; no object is made.
+ */
+static void dispatch_event_blocks(lwmi_call *call, const char *class_name, WireList *l) {
+        _cleanup_free_ lwmi_event_block *blocks = NULL;
+        _cleanup_free_ char *names = NULL;
+        size_t n = 0, count = l->count, used = 0, room;
+        int r = 0;
+
+        if (count == 0)
+                return;
+        /* every name is shorter than its entry: the list's bytes bound them all */
+        room = l->size + count;
+        blocks = calloc(count, sizeof(*blocks));
+        names = malloc(room);
+        if (!blocks || !names) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        while (n < count) {
+                const uint8_t *block;
+                const void *data;
+                size_t size, block_size, len;
+                uint64_t time = 0;
+
+                r = wire_list_next_bytes(l, &data, &size);
+                if (r < 0)
+                        goto fail;
+                if (size > room - used) {
+                        r = -EBADMSG;
+                        goto fail;
+                }
+                r = wire_block_entry_parse_into(data, size, names + used, room - used, &len,
+                                                (const void **) &block, &block_size);
+                if (r < 0)
+                        goto fail;
+                if (block_size < 8) { /* TIME_CREATED (u64) before the block */
+                        r = -EBADMSG;
+                        goto fail;
+                }
+                for (size_t i = 0; i < 8; i++)
+                        time |= (uint64_t) block[i] << (8 * i);
+                blocks[n++] = (lwmi_event_block){ .class_name = class_name,
+                                                  .instance_name = names + used,
+                                                  .time_created = time,
+                                                  .data = block + 8,
+                                                  .size = block_size - 8 };
+                used += len + 1;
+        }
+        if (call->sink.indicate_blocks && !call->cancelled) {
+                lwmi_call_ref(call);
+                call->sink.indicate_blocks(call, blocks, n, call->userdata);
+                lwmi_call_unref(call);
+        }
+        return;
+fail:
+        (void) call_send_cancel(call);
+        call_complete(call,
+                      r == -ENOMEM ? (lwmi_status) LWMI_WBEM_E_OUT_OF_MEMORY
+                                   : (lwmi_status) LWMI_WBEM_E_INVALID_STREAM,
+                      "cannot read an event block sent by the broker");
+}
+
 static int client_dispatch(lwmi_client *c, const WireFrame *f) {
         const char *message, *class_name;
         lwmi_call *call;
@@ -660,7 +725,10 @@ static int client_dispatch(lwmi_client *c, const WireFrame *f) {
         case WIRE_MSG_EVENT_BLOCKS:
                 if (wire_msg_read(&m, &sub_id, &class_name, &l) < 0)
                         return -EPROTO;
-                dispatch_objects(call, class_name, true, &l);
+                if (call->sink.indicate_blocks)
+                        dispatch_event_blocks(call, class_name, &l);
+                else
+                        dispatch_objects(call, class_name, true, &l);
                 break;
         case WIRE_MSG_EVENTS:
                 if (wire_msg_read(&m, &sub_id, &l) < 0)

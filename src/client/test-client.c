@@ -306,7 +306,8 @@ static void rec_destroy(void *userdata) {
         rec->n_destroy++;
 }
 
-static const lwmi_sink rec_sink = { sizeof(lwmi_sink), rec_indicate, rec_set_status, rec_destroy };
+static const lwmi_sink rec_sink = { sizeof(lwmi_sink), rec_indicate, rec_set_status, rec_destroy,
+                                    NULL };
 
 static void run_until(lwmi_client *c, const unsigned *counter, unsigned want) {
         while (*counter < want) {

@@ -817,17 +817,40 @@ int wire_list_buf_add_timed_block_entry(WireListBuf *l, const char *name, size_t
  */
 int wire_block_entry_parse(const void *data, size_t size, char name[WIRE_BLOCK_NAME_MAX],
                            const void **ret_block, size_t *ret_size) {
+        size_t len;
+
+        return wire_block_entry_parse_into(data, size, name, WIRE_BLOCK_NAME_MAX, &len, ret_block,
+                                           ret_size);
+}
+
+/**
+ * wire_block_entry_parse_into() - wire_block_entry_parse() into a name buffer
+ * of @room bytes.
+ * @data: the element (untrusted)
+ * @size: its size
+ * @name: receives the instance name, NUL-terminated
+ * @room: the size of @name
+ * @ret_len: the name's length (without the NUL)
+ * @ret_block: the data block (borrowed from @data; may be empty)
+ * @ret_size: its size
+ *
+ * Return: 0, or -EBADMSG (too short, name too long for WIRE_BLOCK_NAME_MAX or
+ * @room, not UTF-8, a NUL in it).
+ */
+int wire_block_entry_parse_into(const void *data, size_t size, char *name, size_t room,
+                                size_t *ret_len, const void **ret_block, size_t *ret_size) {
         const uint8_t *p = data;
         uint32_t len;
 
         if (!data || size < 4)
                 return -EBADMSG;
         len = (uint32_t) get_le(p, 4);
-        if (len >= WIRE_BLOCK_NAME_MAX || len > size - 4 || memchr(p + 4, 0, len) ||
+        if (len >= WIRE_BLOCK_NAME_MAX || len >= room || len > size - 4 || memchr(p + 4, 0, len) ||
             !utf8_is_valid((const char *) p + 4, len))
                 return -EBADMSG;
         memcpy(name, p + 4, len);
         name[len] = 0;
+        *ret_len = len;
         *ret_block = p + 4 + len;
         *ret_size = size - 4 - len;
         return 0;

@@ -1288,6 +1288,93 @@ TEST(async_cancel_no_indicate_after_cancel) {
         stop(&p);
 }
 
+/* What indicate_blocks() saw: Evt_Event's block is Source (u32), Kind (u32), Seq (u64). */
+typedef struct BlockSink {
+        size_t n_blocks, n_batches;
+        uint64_t next_seq;
+        size_t bad; /* blocks with a wrong class, name, size, time, order or kind */
+} BlockSink;
+
+static void blocks_indicate(lwmi_call *call, const lwmi_event_block *b, size_t n, void *userdata) {
+        BlockSink *bs = userdata;
+
+        (void) call;
+        bs->n_batches++;
+        for (size_t i = 0; i < n; i++) {
+                uint32_t kind;
+                uint64_t seq;
+
+                if (b[i].size < 16 || strcmp(b[i].class_name, "Evt_Event") != 0 ||
+                    strcmp(b[i].instance_name, "evprov_0") != 0 || b[i].time_created == 0) {
+                        bs->bad++;
+                        continue;
+                }
+                memcpy(&kind, (const uint8_t *) b[i].data + 4, 4);
+                memcpy(&seq, (const uint8_t *) b[i].data + 8, 8);
+                if (kind != 1 || seq != bs->next_seq)
+                        bs->bad++;
+                bs->next_seq = seq + 1;
+                bs->n_blocks++;
+        }
+}
+
+static void blocks_objects(lwmi_call *call, lwmi_object *const *objs, size_t n, void *userdata) {
+        (void) call;
+        (void) objs;
+        ((BlockSink *) userdata)->bad += n; /* Evt_Event must come as blocks */
+}
+
+/*
+ * A sink with indicate_blocks gets a provider's events as data blocks, in
+ * order, filtered by the broker, with class, instance name and TIME_CREATED,
+ * and no object; a sink of the size before indicate_blocks existed gets
+ * objects as before.
+ */
+TEST(async_blocks) {
+        Prov p;
+        Harness *h = start(&p, NULL);
+        lwmi_client *c = h_connect(h);
+        lwmi_sink sink = LWMI_SINK_INIT(blocks_objects, NULL), old;
+        BlockSink bs = { 0 };
+        Sink s = { 0 };
+        lwmi_call *call = NULL, *call_old = NULL;
+
+        sink.indicate_blocks = blocks_indicate;
+        ASSERT_OK(lwmi_client_exec_notification_query_async(c, EVT_ALL " WHERE Kind = 1", &sink,
+                                                            &bs, &call));
+        old = (lwmi_sink) LWMI_SINK_INIT(sink_indicate, sink_status);
+        old.indicate_blocks = blocks_indicate; /* beyond its size: never read */
+        old.size = (uint32_t) offsetof(lwmi_sink, indicate_blocks);
+        ASSERT_OK(lwmi_client_exec_notification_query_async(c, EVT_ALL " WHERE Kind = 1", &old, &s,
+                                                            &call_old));
+        SYNC_LINE(c, &p, FC_ON);
+        prov_cmd(&p, "OK", "fire 0 1 0 500");
+        prov_cmd(&p, "OK", "fire 0 2 500 100"); /* Kind 2: not for these subscriptions */
+        prov_cmd(&p, "OK", "fire 0 1 500 500");
+        {
+                uint64_t deadline = h_now_usec() + H_WAIT_USEC;
+
+                while (bs.n_blocks < 1000 || s.n_objects < 1000) {
+                        ASSERT_TRUE(h_now_usec() < deadline);
+                        ASSERT_OK(lwmi_client_wait(c, 100000));
+                        ASSERT_OK(lwmi_client_process(c));
+                }
+        }
+        drive_for(c, 200000);
+        ASSERT_EQ(bs.bad, 0);
+        ASSERT_EQ(bs.n_blocks, 1000);
+        ASSERT_EQ(bs.next_seq, 1000);
+        ASSERT_CMP(bs.n_batches, <, bs.n_blocks); /* batched, not one call per event */
+        ASSERT_EQ(s.n_objects, 1000);
+        ASSERT_EQ(s.last_seq, 999);
+        ASSERT_OK(lwmi_call_cancel(call));
+        ASSERT_OK(lwmi_call_cancel(call_old));
+        lwmi_call_unref(call);
+        lwmi_call_unref(call_old);
+        lwmi_client_unref(c);
+        stop(&p);
+}
+
 /*
  * lwmi_enum_next() on a subscription: -ETIMEDOUT within its bound when
  * nothing fires (0 returns at once), and the subscription still works.
