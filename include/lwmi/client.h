@@ -19,6 +19,10 @@
  *   IEnumWbemClassObject::Next                -> lwmi_enum_next()
  *   IWbemObjectSink::Indicate / SetStatus     -> lwmi_sink.indicate / .set_status
  *   SWbemObject.Put_ of one property (KMDF SetItem) -> lwmi_client_put_property()
+ *   IWbemObjectAccess property handles        -> lwmi_object_find_property() once,
+ *                                                then lwmi_object_peek_at()
+ *   WmiNotificationRegistration (WNODE blocks) -> lwmi_sink.indicate_blocks with
+ *                                                lwmi_client_exec_notification_query_async()
  *
  * Not thread-safe: a connection and everything made from it (calls,
  * enumerators) is used by one thread at a time. Callbacks run only inside
