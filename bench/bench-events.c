@@ -736,36 +736,52 @@ static void lwmi_sub_object(Sub *s, Handles *h, const lwmi_object *o, uint64_t n
         }
 }
 
+/* Connects a subscriber once wmid knows BenchEvent (the provider registers its MOF on its own). */
+static int lwmi_sub_connect(const char *sock, lwmi_client **ret, lwmi_error *err) {
+        uint64_t deadline = now_nsec() + (uint64_t) READY_TIMEOUT_MS * 1000000u;
+        lwmi_object *cls = NULL;
+        int r;
+
+        r = lwmi_client_connect(sock, "root\\wmi", ret, err);
+        while (r >= 0 && (r = lwmi_client_get_class(*ret, "BenchEvent", &cls, err)) == -ENOENT &&
+               now_nsec() < deadline)
+                sleep_usec(10000);
+        lwmi_object_unref(cls);
+        return r;
+}
+
+/*
+ * After the subscription (@r: how it went): a round trip behind it (once it
+ * returns, wmid holds the subscription), then the subscriber says it is ready.
+ */
+static int lwmi_sub_ready(Sub *s, lwmi_client *c, int r, lwmi_error *err, const char *who) {
+        lwmi_object *cls = NULL;
+
+        if (r >= 0)
+                r = lwmi_client_get_class(c, "BenchEvent", &cls, err);
+        lwmi_object_unref(cls);
+        if (r < 0) {
+                fprintf(stderr, "bench-events: %s: %s (%s)\n", who, strerror(-r), err->message);
+                atomic_store(&s->slot->state, -1);
+                return r;
+        }
+        atomic_store(&s->slot->state, 1);
+        return 0;
+}
+
 /* An lwmi subscriber: exec_notification_query, then lwmi_enum_next() until stopped. */
 static int lwmi_sub_main(Sub *s, const char *sock) {
         lwmi_client *c = NULL;
         lwmi_enum *e = NULL;
-        lwmi_object *cls = NULL;
         lwmi_error err = { 0 };
         Handles handles = { 0 };
         int r;
 
-        uint64_t deadline = now_nsec() + (uint64_t) READY_TIMEOUT_MS * 1000000u;
-
-        r = lwmi_client_connect(sock, "root\\wmi", &c, &err);
-        /* The provider registers its MOF on its own: wait until wmid knows the class. */
-        while (r >= 0 && (r = lwmi_client_get_class(c, "BenchEvent", &cls, &err)) == -ENOENT &&
-               now_nsec() < deadline)
-                sleep_usec(10000);
-        cls = lwmi_object_unref(cls);
+        r = lwmi_sub_connect(sock, &c, &err);
         if (r >= 0)
                 r = lwmi_client_exec_notification_query(c, BENCH_WQL, &e, &err);
-        /* A round trip behind the subscription: once it returns, wmid holds it. */
-        if (r >= 0)
-                r = lwmi_client_get_class(c, "BenchEvent", &cls, &err);
-        lwmi_object_unref(cls);
-        if (r < 0) {
-                fprintf(stderr, "bench-events: lwmi subscriber: %s (%s)\n", strerror(-r),
-                        err.message);
-                atomic_store(&s->slot->state, -1);
+        if (lwmi_sub_ready(s, c, r, &err, "lwmi subscriber") < 0)
                 return 1;
-        }
-        atomic_store(&s->slot->state, 1);
         while (!sub_stopped(s)) {
                 lwmi_object **objs = NULL;
                 size_t n = 0;
@@ -834,31 +850,15 @@ static int lwmi_blocks_sub_main(Sub *s, const char *sock) {
         BlocksSub bs = { .s = s };
         lwmi_client *c = NULL;
         lwmi_call *call = NULL;
-        lwmi_object *cls = NULL;
         lwmi_error err = { 0 };
         int r;
 
-        uint64_t deadline = now_nsec() + (uint64_t) READY_TIMEOUT_MS * 1000000u;
-
         sink.indicate_blocks = lwmi_blocks_indicate;
-        r = lwmi_client_connect(sock, "root\\wmi", &c, &err);
-        while (r >= 0 && (r = lwmi_client_get_class(c, "BenchEvent", &cls, &err)) == -ENOENT &&
-               now_nsec() < deadline)
-                sleep_usec(10000);
-        cls = lwmi_object_unref(cls);
+        r = lwmi_sub_connect(sock, &c, &err);
         if (r >= 0)
                 r = lwmi_client_exec_notification_query_async(c, BENCH_WQL, &sink, &bs, &call);
-        /* A round trip behind the subscription: once it returns, wmid holds it. */
-        if (r >= 0)
-                r = lwmi_client_get_class(c, "BenchEvent", &cls, &err);
-        lwmi_object_unref(cls);
-        if (r < 0) {
-                fprintf(stderr, "bench-events: lwmi blocks subscriber: %s (%s)\n", strerror(-r),
-                        err.message);
-                atomic_store(&s->slot->state, -1);
+        if (lwmi_sub_ready(s, c, r, &err, "lwmi blocks subscriber") < 0)
                 return 1;
-        }
-        atomic_store(&s->slot->state, 1);
         while (!sub_stopped(s) && !lwmi_call_is_done(call)) {
                 r = lwmi_client_wait(c, 50000);
                 if (r > 0)
