@@ -85,7 +85,6 @@
 #define ACK_TIMEOUT_MS       2000
 #define RAW_CHUNK            65536
 #define READY_TIMEOUT_MS     10000
-#define MAX_CHILDREN         64
 
 #define BENCH_GUID  "{4C3E6A10-6B1D-4E0A-9C55-0B3E5E1A00E1}"
 #define BENCH_WQL   "SELECT * FROM BenchEvent"
@@ -178,8 +177,6 @@ static Shared *shm;
 static pid_t wmid_pid, dbus_pid;
 
 /* Children to kill at exit, and the temporary directory to remove. */
-static pid_t children[MAX_CHILDREN];
-static char tmpdir[PATH_MAX];
 
 /* Time on CPU of every thread of @pid in ms, from schedstat (ns); < 0 when not there. */
 static double proc_schedstat_msec(pid_t pid) {
@@ -258,65 +255,6 @@ static void sleep_usec(long usec) {
                 NULL);
 }
 
-/* nftw() callback of cleanup(). */
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f) {
-        (void) remove(p);
-        return 0;
-}
-
-static void cleanup(void) {
-        for (size_t i = 0; i < MAX_CHILDREN; i++)
-                if (children[i] > 0)
-                        kill(children[i], SIGKILL);
-        for (size_t i = 0; i < MAX_CHILDREN; i++)
-                if (children[i] > 0)
-                        waitpid(children[i], NULL, 0);
-        memset(children, 0, sizeof(children));
-        if (tmpdir[0]) {
-                (void) nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-                tmpdir[0] = 0;
-        }
-}
-
-/* Closes every descriptor above 2 but the @n in @keep (a child keeps only its own ends). */
-static void close_fds_except(const int *keep, size_t n) {
-        for (int fd = 3; fd < 1024; fd++) {
-                bool kept = false;
-
-                for (size_t i = 0; i < n && !kept; i++)
-                        kept = keep[i] == fd;
-                if (!kept)
-                        (void) close(fd);
-        }
-}
-
-/*
- * Forks a child that dies with the benchmark and keeps only the descriptors
- * in @keep; returns its pid in the parent, 0 in the child.
- */
-static pid_t fork_child(const int *keep, size_t n_keep) {
-        size_t slot = 0;
-        pid_t pid;
-
-        while (slot < MAX_CHILDREN && children[slot] > 0)
-                slot++;
-        if (slot == MAX_CHILDREN)
-                return -ENOSPC;
-        fflush(NULL);
-        pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                memset(children, 0, sizeof(children));
-                tmpdir[0] = 0; /* only the benchmark removes it */
-                close_fds_except(keep, n_keep);
-                return 0;
-        }
-        children[slot] = pid;
-        return pid;
-}
-
 /* Waits for a child at most @timeout_ms, then kills it. */
 static void reap(pid_t pid, int timeout_ms) {
         uint64_t deadline = now_nsec() + (uint64_t) timeout_ms * 1000000u;
@@ -331,9 +269,7 @@ static void reap(pid_t pid, int timeout_ms) {
                 }
                 sleep_usec(1000);
         }
-        for (size_t i = 0; i < MAX_CHILDREN; i++)
-                if (children[i] == pid)
-                        children[i] = 0;
+        bench_forget_child(pid);
 }
 
 /* Reads one byte within @timeout_ms: 0, -ETIMEDOUT, or the error. */
@@ -359,7 +295,7 @@ static int start_daemon(const char *const argv[], bool quiet, char *line, size_t
 
         if (pipe(p) < 0)
                 return -errno;
-        pid = fork_child(&p[1], 1);
+        pid = bench_fork_child(&p[1], 1);
         if (pid < 0)
                 return (int) pid;
         if (pid == 0) {
@@ -531,7 +467,7 @@ static int emitter_start(EmitterHandle *h, const int *keep, size_t n_keep,
         memcpy(all, keep, n_keep * sizeof(*keep));
         all[n_keep] = cmd[0];
         all[n_keep + 1] = done[1];
-        pid = fork_child(all, n_keep + 2);
+        pid = bench_fork_child(all, n_keep + 2);
         if (pid < 0)
                 return (int) pid;
         if (pid == 0)
@@ -1101,7 +1037,7 @@ static int start_dbus(const char *daemon, char *address, size_t size) {
                                NULL };
         FILE *f;
 
-        snprintf(conf, sizeof(conf), "%s/bus.conf", tmpdir);
+        snprintf(conf, sizeof(conf), "%s/bus.conf", bench_tmpdir);
         snprintf(conf_arg, sizeof(conf_arg), "--config-file=%s", conf);
         f = fopen(conf, "w");
         if (!f)
@@ -1119,7 +1055,7 @@ static int start_dbus(const char *daemon, char *address, size_t size) {
                 "    <allow receive_sender=\"*\"/>\n"
                 "  </policy>\n"
                 "</busconfig>\n",
-                tmpdir);
+                bench_tmpdir);
         if (fclose(f) != 0)
                 return -EIO;
         /* As root without CAP_SYS_RESOURCE it warns that it cannot raise its fd limit. */
@@ -1201,7 +1137,7 @@ static int side_open(Side *side, size_t n) {
                                 return -errno;
                         relay_keep[i + 1] = relay_out[i] = s[i][0];
                 }
-                side->relay = fork_child(relay_keep, n + 1);
+                side->relay = bench_fork_child(relay_keep, n + 1);
                 if (side->relay < 0)
                         return (int) side->relay;
                 if (side->relay == 0)
@@ -1209,7 +1145,7 @@ static int side_open(Side *side, size_t n) {
                 for (size_t i = 0; i < n; i++) {
                         int keep[2] = { s[i][1], side->ack[1] };
 
-                        side->subs[i] = fork_child(keep, 2);
+                        side->subs[i] = bench_fork_child(keep, 2);
                         if (side->subs[i] < 0)
                                 return (int) side->subs[i];
                         if (side->subs[i] == 0)
@@ -1231,7 +1167,7 @@ static int side_open(Side *side, size_t n) {
                 return subs_wait_ready(side);
         }
         for (size_t i = 0; i < n; i++) {
-                side->subs[i] = fork_child(&side->ack[1], 1);
+                side->subs[i] = bench_fork_child(&side->ack[1], 1);
                 if (side->subs[i] < 0)
                         return (int) side->subs[i];
                 if (side->subs[i] == 0)
@@ -1604,7 +1540,6 @@ int main(int argc, char *argv[]) {
         size_t only_subs = 0;
         const char *only = NULL;
         Side sides[N_SYS];
-        const char *t;
         int r;
 
         wmid[0] = 0;
@@ -1630,16 +1565,13 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
 
-        t = getenv("TMPDIR");
-        snprintf(tmpdir, sizeof(tmpdir), "%s/lwmi-bench-events-XXXXXX", t && *t ? t : "/tmp");
-        if (!mkdtemp(tmpdir)) {
-                tmpdir[0] = 0;
-                perror("bench-events: mkdtemp");
+        r = bench_tmpdir_make("lwmi-bench-events");
+        if (r < 0) {
+                fprintf(stderr, "bench-events: mkdtemp: %s\n", strerror(-r));
                 return 1;
         }
-        atexit(cleanup);
-        snprintf(sock, sizeof(sock), "%s/wmid.sock", tmpdir);
-        snprintf(state, sizeof(state), "%s/state", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/wmid.sock", bench_tmpdir);
+        snprintf(state, sizeof(state), "%s/state", bench_tmpdir);
 
         for (int k = 0; k < N_SYS; k++) {
                 sides[k] = (Side){ .sys = k, .available = k != SYS_DBUS };

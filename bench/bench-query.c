@@ -100,11 +100,6 @@ static const struct {
         { "{4C3E6A10-6B1D-4E0A-9C55-0B3E5E1A0004}", 3000 }, /* BenchBlock3 */
 };
 
-/* Children to kill at exit, and the temporary directory to remove. */
-static pid_t children[16];
-static size_t n_children;
-static char tmpdir[PATH_MAX];
-
 typedef struct Stats {
         size_t n;
         double p50_us, p99_us, per_sec;
@@ -119,43 +114,6 @@ static Stats stats_compute(uint64_t *lat, size_t n, uint64_t total_ns) {
                         .per_sec = (double) n * 1e9 / (double) total_ns };
 }
 
-/* nftw() callback of cleanup(). */
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f) {
-        (void) remove(p);
-        return 0;
-}
-
-static void cleanup(void) {
-        for (size_t i = 0; i < n_children; i++)
-                if (children[i] > 0)
-                        kill(children[i], SIGKILL);
-        for (size_t i = 0; i < n_children; i++)
-                if (children[i] > 0)
-                        waitpid(children[i], NULL, 0);
-        n_children = 0;
-        if (tmpdir[0]) {
-                (void) nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-                tmpdir[0] = 0;
-        }
-}
-
-/* Forks a child that dies with the benchmark; returns its pid in the parent, 0 in the child. */
-static pid_t fork_child(void) {
-        pid_t pid;
-
-        if (n_children == sizeof(children) / sizeof(children[0]))
-                return -ENOSPC;
-        pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                return 0;
-        }
-        children[n_children++] = pid;
-        return pid;
-}
-
 /* ---- wmid ---------------------------------------------------------------- */
 
 static int start_wmid(const char *wmid, const char *sock, const char *state) {
@@ -166,7 +124,7 @@ static int start_wmid(const char *wmid, const char *sock, const char *state) {
 
         if (pipe2(p, O_CLOEXEC) < 0)
                 return -errno;
-        pid = fork_child();
+        pid = bench_fork_child(NULL, 0);
         if (pid < 0)
                 return (int) pid;
         if (pid == 0) {
@@ -258,7 +216,7 @@ static int provider_main(const char *sock) {
                         }
                 }
         }
-        /* Ends when wmid goes away at cleanup(): nothing to report then. */
+        /* Ends when wmid goes away at bench_cleanup(): nothing to report then. */
         (void) lwmi_device_run(dev);
         return 0;
 }
@@ -314,7 +272,7 @@ typedef struct RawConfig {
  * forwards them back. Starts the server and the relay, which first read a
  * RawConfig (forked early, before the client's heap grows, so that copy-on-write
  * faults of the fork do not land in the timed loops); returns the client's
- * socket (both children live until cleanup() at exit).
+ * socket (both children live until bench_cleanup() at exit).
  */
 static int raw_start(void) {
         int cr[2], rs[2];
@@ -325,7 +283,7 @@ static int raw_start(void) {
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rs) < 0)
                 return -errno;
 
-        pid = fork_child();
+        pid = bench_fork_child(NULL, 0);
         if (pid < 0)
                 return (int) pid;
         if (pid == 0) {
@@ -351,7 +309,7 @@ static int raw_start(void) {
                                         _exit(0);
                 }
         }
-        pid = fork_child();
+        pid = bench_fork_child(NULL, 0);
         if (pid < 0)
                 return (int) pid;
         if (pid == 0) {
@@ -426,7 +384,7 @@ static int start_count_proxy(const char *path, const char *target) {
                 close(lfd);
                 return -errno;
         }
-        pid = fork_child();
+        pid = bench_fork_child(NULL, 0);
         if (pid < 0) {
                 close(lfd);
                 return (int) pid;
@@ -651,14 +609,14 @@ static int bench_stream(lwmi_client *c, const Raw *raw, double *rates, double *r
                 int r;
 
                 c0[0] = cpu_usec(0);
-                c0[1] = cpu_usec(children[0]);
-                c0[2] = cpu_usec(children[1]);
+                c0[1] = cpu_usec(bench_children[0]);
+                c0[2] = cpu_usec(bench_children[1]);
                 t0 = now_nsec();
                 r = lwmi_query(c);
                 t1 = now_nsec();
                 c1[0] = cpu_usec(0);
-                c1[1] = cpu_usec(children[0]);
-                c1[2] = cpu_usec(children[1]);
+                c1[1] = cpu_usec(bench_children[0]);
+                c1[2] = cpu_usec(bench_children[1]);
                 for (size_t k = 0; round > 0 && k < 3; k++)
                         cpu[k] += c1[k] - c0[k];
                 if (r >= 0)
@@ -711,7 +669,6 @@ int main(int argc, char *argv[]) {
         lwmi_error err = { 0 };
         Raw raw_rtt = { .fd = -1 }, raw_stream = { .fd = -1 };
         Stats get, raw;
-        const char *t;
         bool query_only = false;
         pid_t pid;
         int r;
@@ -728,22 +685,19 @@ int main(int argc, char *argv[]) {
         }
         signal(SIGPIPE, SIG_IGN);
 
-        t = getenv("TMPDIR");
-        snprintf(tmpdir, sizeof(tmpdir), "%s/lwmi-bench-query-XXXXXX", t && *t ? t : "/tmp");
-        if (!mkdtemp(tmpdir)) {
-                tmpdir[0] = 0;
-                perror("bench-query: mkdtemp");
+        r = bench_tmpdir_make("lwmi-bench-query");
+        if (r < 0) {
+                fprintf(stderr, "bench-query: mkdtemp: %s\n", strerror(-r));
                 return 1;
         }
-        atexit(cleanup);
-        snprintf(sock, sizeof(sock), "%s/wmid.sock", tmpdir);
-        snprintf(state, sizeof(state), "%s/state", tmpdir);
-        snprintf(psock, sizeof(psock), "%s/count.sock", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/wmid.sock", bench_tmpdir);
+        snprintf(state, sizeof(state), "%s/state", bench_tmpdir);
+        snprintf(psock, sizeof(psock), "%s/count.sock", bench_tmpdir);
 
         if (start_wmid(wmid, sock, state) < 0)
                 return 1;
         /* The provider forks before this process opens any lwmi connection. */
-        pid = fork_child();
+        pid = bench_fork_child(NULL, 0);
         if (pid < 0)
                 return 1;
         if (pid == 0)

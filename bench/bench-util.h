@@ -3,10 +3,17 @@
 #pragma once
 
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,4 +81,101 @@ static inline int write_full(int fd, const void *buf, size_t size) {
                 done += (size_t) n;
         }
         return 0;
+}
+
+/*
+ * The children a benchmark forks (killed at exit, and dying with it through
+ * PR_SET_PDEATHSIG) and its temporary directory (removed at exit): a slot of
+ * bench_children is 0 when free; children are kept in the order of their fork
+ * until reaped.
+ */
+#define BENCH_MAX_CHILDREN 64
+static pid_t bench_children[BENCH_MAX_CHILDREN];
+static char bench_tmpdir[PATH_MAX];
+
+/* nftw() callback of bench_cleanup(). */
+static inline int bench_rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f) {
+        (void) st;
+        (void) flag;
+        (void) f;
+        (void) remove(p);
+        return 0;
+}
+
+/* Kills and waits for the children, removes the temporary directory (atexit). */
+static inline void bench_cleanup(void) {
+        for (size_t i = 0; i < BENCH_MAX_CHILDREN; i++)
+                if (bench_children[i] > 0)
+                        kill(bench_children[i], SIGKILL);
+        for (size_t i = 0; i < BENCH_MAX_CHILDREN; i++)
+                if (bench_children[i] > 0)
+                        waitpid(bench_children[i], NULL, 0);
+        memset(bench_children, 0, sizeof(bench_children));
+        if (bench_tmpdir[0]) {
+                (void) nftw(bench_tmpdir, bench_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+                bench_tmpdir[0] = 0;
+        }
+}
+
+/* Makes the temporary directory $TMPDIR/@name-XXXXXX and arms bench_cleanup(): 0 or -errno. */
+static inline int bench_tmpdir_make(const char *name) {
+        const char *t = getenv("TMPDIR");
+
+        snprintf(bench_tmpdir, sizeof(bench_tmpdir), "%s/%s-XXXXXX", t && *t ? t : "/tmp", name);
+        if (!mkdtemp(bench_tmpdir)) {
+                int r = -errno;
+
+                bench_tmpdir[0] = 0;
+                return r;
+        }
+        atexit(bench_cleanup);
+        return 0;
+}
+
+/* Closes every descriptor above 2 but the @n in @keep (a child keeps only its own ends). */
+static inline void close_fds_except(const int *keep, size_t n) {
+        for (int fd = 3; fd < 1024; fd++) {
+                bool kept = false;
+
+                for (size_t i = 0; i < n && !kept; i++)
+                        kept = keep[i] == fd;
+                if (!kept)
+                        (void) close(fd);
+        }
+}
+
+/*
+ * Forks a child that dies with the benchmark; with @keep it keeps only the
+ * descriptors in @keep (NULL: all). Returns its pid in the parent, 0 in the
+ * child, or -errno.
+ */
+static inline pid_t bench_fork_child(const int *keep, size_t n_keep) {
+        size_t slot = 0;
+        pid_t pid;
+
+        while (slot < BENCH_MAX_CHILDREN && bench_children[slot] > 0)
+                slot++;
+        if (slot == BENCH_MAX_CHILDREN)
+                return -ENOSPC;
+        fflush(NULL);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                memset(bench_children, 0, sizeof(bench_children));
+                bench_tmpdir[0] = 0; /* only the benchmark removes it */
+                if (keep)
+                        close_fds_except(keep, n_keep);
+                return 0;
+        }
+        bench_children[slot] = pid;
+        return pid;
+}
+
+/* Forgets a child that was waited for. */
+static inline void bench_forget_child(pid_t pid) {
+        for (size_t i = 0; i < BENCH_MAX_CHILDREN; i++)
+                if (bench_children[i] == pid)
+                        bench_children[i] = 0;
 }
