@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,6 +285,34 @@ static inline bool h_alive(pid_t pid) {
                 return true;
         h_untrack(pid);
         return false;
+}
+
+/*
+ * h_read_line() - one line from @fd (a provider's report or answer) within
+ * H_WAIT_USEC, without its newline; the test fails when none comes in time.
+ * Return: false at end of file.
+ */
+static inline bool h_read_line(int fd, char *buf, size_t size) {
+        uint64_t deadline = h_now_usec() + H_WAIT_USEC;
+        size_t n = 0;
+
+        while (n + 1 < size) {
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                ssize_t k;
+
+                if (h_now_usec() > deadline)
+                        TEST_FAIL("no line in time (got \"%.*s\")", (int) n, buf);
+                if (poll(&pfd, 1, 100) <= 0)
+                        continue;
+                k = read(fd, buf + n, 1);
+                if (k <= 0)
+                        return false;
+                if (buf[n] == '\n')
+                        break;
+                n++;
+        }
+        buf[n] = 0;
+        return true;
 }
 
 /* h_stop() - stop everything the test started. */

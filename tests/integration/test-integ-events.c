@@ -52,30 +52,6 @@ typedef struct Prov {
         int rep;
 } Prov;
 
-/* Reads one line from @fd within the harness's bound; false at EOF. */
-static bool read_line(int fd, char *buf, size_t size) {
-        uint64_t deadline = h_now_usec() + H_WAIT_USEC;
-        size_t n = 0;
-
-        while (n + 1 < size) {
-                struct pollfd pfd = { .fd = fd, .events = POLLIN };
-                ssize_t k;
-
-                if (h_now_usec() > deadline)
-                        TEST_FAIL("no line in time (got \"%.*s\")", (int) n, buf);
-                if (poll(&pfd, 1, 100) <= 0)
-                        continue;
-                k = read(fd, buf + n, 1);
-                if (k <= 0)
-                        return false;
-                if (buf[n] == '\n')
-                        break;
-                n++;
-        }
-        buf[n] = 0;
-        return true;
-}
-
 /* Starts integ-evprov and waits until its Evt_Block "anchor" answers. */
 static void prov_start(Harness *h, Prov *p) {
         int sp[2], rp[2];
@@ -116,7 +92,7 @@ static void prov_send(Prov *p, const char *fmt, ...) {
 
 /* The answer to the last command, "OK ..." or "ERR ...". */
 static void prov_answer(Prov *p, char *buf, size_t size) {
-        if (!read_line(p->cmd, buf, size))
+        if (!h_read_line(p->cmd, buf, size))
                 TEST_FAIL("integ-evprov closed its command socket");
 }
 
@@ -160,7 +136,7 @@ static void wait_polls(Prov *p, unsigned n) {
 static void expect_report(Prov *p, const char *want) {
         char line[128];
 
-        if (!read_line(p->rep, line, sizeof(line)))
+        if (!h_read_line(p->rep, line, sizeof(line)))
                 TEST_FAIL("report pipe closed, expected '%s'", want);
         ASSERT_STREQ(line, want);
 }
@@ -170,7 +146,7 @@ static void expect_report_skip_qs(Prov *p, const char *want) {
         char line[128];
 
         do
-                if (!read_line(p->rep, line, sizeof(line)))
+                if (!h_read_line(p->rep, line, sizeof(line)))
                         TEST_FAIL("report pipe closed, expected '%s'", want);
         while (strncmp(line, "QS ", 3) == 0);
         ASSERT_STREQ(line, want);

@@ -43,27 +43,10 @@ static uint64_t tag_of(lwmi_client *c, const char *path) {
         return v;
 }
 
-/* Reads one line from @fd within the harness's bound. */
+/* Reads one line from @fd within the harness's bound; fails the test at EOF. */
 static void read_line(int fd, char *buf, size_t size) {
-        uint64_t deadline = h_now_usec() + H_WAIT_USEC;
-        size_t n = 0;
-
-        while (n + 1 < size) {
-                struct pollfd pfd = { .fd = fd, .events = POLLIN };
-                ssize_t k;
-
-                if (h_now_usec() > deadline)
-                        TEST_FAIL("no line in time (got \"%.*s\")", (int) n, buf);
-                if (poll(&pfd, 1, 100) <= 0)
-                        continue;
-                k = read(fd, buf + n, 1);
-                if (k <= 0)
-                        TEST_FAIL("EOF before a line");
-                if (buf[n] == '\n')
-                        break;
-                n++;
-        }
-        buf[n] = 0;
+        if (!h_read_line(fd, buf, size))
+                TEST_FAIL("EOF before a line");
 }
 
 /* Spec 27, 28: "<name>_<index>", and a deregistration shifts later indexes down. */
