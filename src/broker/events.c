@@ -613,12 +613,12 @@ static void sub_send(Subscription *s, const EvEnc *e) {
 /*
  * Adds an extrinsic event as an EVENT_BLOCKS entry: the provider's block
  * after its TIME_CREATED (u64), decoded by the client with the class's
- * layout (sub_has_room() said yes).
+ * layout (sub_has_room() said yes). @len: strlen(@name).
  */
-static void sub_send_block(Subscription *s, const lwmi_object *cls, const char *name, uint64_t time,
-                           const void *data, size_t size) {
+static void sub_send_block(Subscription *s, const lwmi_object *cls, const char *name, size_t len,
+                           uint64_t time, const void *data, size_t size) {
         uint32_t max = s->client->out.max_frame - 64 - 256; /* room for the class name */
-        size_t same, len = strlen(name);
+        size_t same;
 
         if (len >= WIRE_BLOCK_NAME_MAX || len + size + 16 > max)
                 return; /* cannot happen: provider frames are no larger */
@@ -1013,7 +1013,8 @@ typedef struct FanOut {
         const Provider *p;
         const void *data;
         size_t size;
-        const char *name;
+        const char *name; /* InstanceName of the firing instance, or NULL */
+        size_t name_len;  /* its length (0 for NULL) */
         uint64_t now;
         lwmi_value *vals; /* p->ev.layout->n_items */
         RawInst ri;       /* valid once @inited */
@@ -1078,6 +1079,7 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
             !(f.vals = heap_vals = calloc(n_items, sizeof(*f.vals))))
                 return;
         f.name = provider_event_name(b, p, instance_id);
+        f.name_len = f.name ? strlen(f.name) : 0; /* once, not once per subscriber */
         /*
          * The block is decoded, and the event encoded, only when a
          * subscription needs it: a WHERE to evaluate, a GROUP, an event it
@@ -1110,7 +1112,7 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                         goto bad;
                 if (p->ev.blocks_ok) {
                         /* the provider's block itself: the subscriber decodes it */
-                        sub_send_block(s, cls, f.name ? f.name : "", now, data, size);
+                        sub_send_block(s, cls, f.name ? f.name : "", f.name_len, now, data, size);
                         continue;
                 }
                 if (!e.cls) {
