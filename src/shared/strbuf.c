@@ -21,7 +21,7 @@ static bool reserve(StrBuf *b, size_t extra) {
         return true;
 }
 
-void strbuf_append_n(StrBuf *b, const char *s, size_t n) {
+void strbuf_append_n_slow(StrBuf *b, const char *s, size_t n) {
         if (!reserve(b, n))
                 return;
         if (n)
