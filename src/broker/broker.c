@@ -399,6 +399,7 @@ Broker *broker_free(Broker *b) {
                 strbuf_deinit(&b->class_enc[i].enc);
         }
         strbuf_deinit(&b->ev_scratch);
+        strbuf_deinit(&b->ev_entry);
         free(b->call_index);
         free(b);
         return NULL;

@@ -36,9 +36,9 @@
 #define BROKER_RETRIES_MAX          4                    /* buffer-too-small retries of one call */
 #define BROKER_BATCH_BYTES          65536 /* an OBJECTS batch is flushed past this size */
 /*
- * An EVENTS / EVENT_BLOCKS batch is flushed past this size: ~170 events of
- * 64 bytes, few enough that a subscriber's objects of one frame stay in its
- * cache between decoding and freeing them (docs/performance.md).
+ * An EVENTS batch is flushed past this size: ~170 events of 64 bytes, few
+ * enough that a subscriber's objects of one frame stay in its cache between
+ * decoding and freeing them (docs/performance.md).
  */
 #define BROKER_EVENT_BATCH_BYTES    16384
 #define BROKER_OUTPUT_MAX           (64u << 20) /* unread output before a peer is dropped */
@@ -96,6 +96,7 @@ typedef struct Provider {
         uint64_t ev_name_serial;   /* instances_serial of that cache */
         uint64_t instances_serial; /* changes with every (de)registration of an instance */
         char *ev_name;
+        size_t ev_name_len;          /* strlen(ev_name) */
         uint64_t n_provider_dropped; /* events the provider reported lost (EVENTS_DROPPED) */
         Instance *instances;         /* registration order = index */
         size_t n_instances;
@@ -232,8 +233,13 @@ typedef struct Subscription {
         WqlQuery *query;
         uint32_t queue_max_bytes; /* events are dropped while more output is pending */
         uint32_t queue_max_count; /* events are dropped while this many are unread */
-        uint64_t *queued;         /* ring: Conn.out_total at the end of each unread event */
-        uint32_t queued_head, queued_len;
+        /* ring of the frames of unread events: Conn.out_total at the end of each, its events */
+        struct QueuedFrame {
+                uint64_t end;
+                uint32_t n;
+        } * queued;
+        uint32_t queued_head, queued_frames; /* in the ring (at most queue_max_count) */
+        uint32_t queued_len;                 /* unread events: the sum of their n */
         ObjOut out;         /* events not yet in an EVENTS frame (out.batch), classes sent */
         uint64_t n_dropped; /* in total, for the log */
         uint64_t n_dropped_unreported; /* since the last overflow event */
@@ -301,6 +307,7 @@ struct Broker {
         uint64_t fire_serial;  /* one per FIRE_EVENT(S) frame */
         uint64_t class_serial; /* changes whenever classes may have: DEVICE_REGISTER */
         StrBuf ev_scratch;     /* an event's encoding, reused */
+        StrBuf ev_entry;       /* an event's EVENT_BLOCKS entry, reused */
         struct {
                 lwmi_object *cls; /* referenced: the pointer stays unique while cached */
                 StrBuf enc;       /* its cim_object_encode() */

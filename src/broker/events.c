@@ -513,9 +513,11 @@ static void event_stamp(lwmi_object *ev) {
 
 /* Forgets the events of @s that its client has read (written to its socket). */
 static void sub_prune(Subscription *s) {
-        while (s->queued_len > 0 && s->queued[s->queued_head] <= s->client->out_done) {
-                s->queued_head = (s->queued_head + 1) % s->queue_max_count;
-                s->queued_len--;
+        while (s->queued_frames > 0 && s->queued[s->queued_head].end <= s->client->out_done) {
+                s->queued_len -= s->queued[s->queued_head].n;
+                if (++s->queued_head == s->queue_max_count)
+                        s->queued_head = 0;
+                s->queued_frames--;
         }
 }
 
@@ -534,7 +536,7 @@ static bool sub_has_room(Subscription *s) {
  */
 static void sub_flush(Subscription *s) {
         /* one of the two batches at most: the other was flushed before it began */
-        uint32_t n = s->out.batch.count + s->out.blocks.count;
+        uint32_t n = s->out.batch.count + s->out.blocks.count, i;
 
         if (n == 0)
                 return;
@@ -548,11 +550,24 @@ static void sub_flush(Subscription *s) {
         obj_out_flush(s->client, s->request_id, &s->out);
         if (s->client->dead)
                 return;
-        for (uint32_t i = 0; i < n; i++) {
-                s->queued[(s->queued_head + s->queued_len) % s->queue_max_count] =
-                        s->client->out_total;
-                s->queued_len++;
+        /*
+         * One entry per frame: each holds at least one event, and sub_has_room()
+         * keeps the events below queue_max_count, so the ring does not fill;
+         * if it did, the frame would join the latest entry (read together).
+         */
+        s->queued_len += n;
+        if (s->queued_frames == s->queue_max_count) {
+                i = s->queued_head + s->queued_frames - 1;
+                i = i >= s->queue_max_count ? i - s->queue_max_count : i;
+                s->queued[i].end = s->client->out_total;
+                s->queued[i].n += n;
+                return;
         }
+        i = s->queued_head + s->queued_frames;
+        if (i >= s->queue_max_count)
+                i -= s->queue_max_count;
+        s->queued[i] = (struct QueuedFrame){ .end = s->client->out_total, .n = n };
+        s->queued_frames++;
 }
 
 /**
@@ -613,14 +628,15 @@ static void sub_send(Subscription *s, const EvEnc *e) {
 /*
  * Adds an extrinsic event as an EVENT_BLOCKS entry: the provider's block
  * after its TIME_CREATED (u64), decoded by the client with the class's
- * layout (sub_has_room() said yes). @len: strlen(@name).
+ * layout (sub_has_room() said yes). @entry: the entry, encoded once for all
+ * subscribers (wire_timed_block_entry_encode()).
  */
-static void sub_send_block(Subscription *s, const lwmi_object *cls, const char *name, size_t len,
-                           uint64_t time, const void *data, size_t size) {
+static void sub_send_block(Subscription *s, const lwmi_object *cls, const char *entry,
+                           size_t size) {
         uint32_t max = s->client->out.max_frame - 64 - 256; /* room for the class name */
         size_t same;
 
-        if (len >= WIRE_BLOCK_NAME_MAX || len + size + 16 > max)
+        if (size > max)
                 return; /* cannot happen: provider frames are no larger */
         if (!obj_out_has_class(&s->out, cls, &same)) {
                 sub_flush(s); /* events of an earlier definition go first */
@@ -630,11 +646,10 @@ static void sub_send_block(Subscription *s, const lwmi_object *cls, const char *
         }
         if (s->out.batch.count > 0 ||
             (s->out.blocks.count > 0 &&
-             (s->out.blocks_cls != cls || s->out.blocks.buf.len + len + size + 16 > max)))
+             (s->out.blocks_cls != cls || s->out.blocks.buf.len + size > max)))
                 sub_flush(s);
         s->out.blocks_cls = cls;
-        if (s->client->dead ||
-            wire_list_buf_add_timed_block_entry(&s->out.blocks, name, len, time, data, size) < 0)
+        if (s->client->dead || wire_list_buf_add_encoded(&s->out.blocks, entry, size) < 0)
                 return;
         if (s->out.blocks.buf.len >= BROKER_EVENT_BATCH_BYTES)
                 sub_flush_now(s);
@@ -988,6 +1003,7 @@ static const char *provider_event_name(Broker *b, Provider *p, uint32_t instance
                 p->ev_name = instance_name(p, (size_t) idx);
         else if (asprintf(&p->ev_name, "%s_0", p->device) < 0)
                 p->ev_name = NULL;
+        p->ev_name_len = p->ev_name ? strlen(p->ev_name) : 0;
         p->ev_name_id = instance_id;
         p->ev_name_serial = p->instances_serial;
         return p->ev_name;
@@ -1013,8 +1029,10 @@ typedef struct FanOut {
         const Provider *p;
         const void *data;
         size_t size;
-        const char *name; /* InstanceName of the firing instance, or NULL */
-        size_t name_len;  /* its length (0 for NULL) */
+        const char *name;  /* InstanceName of the firing instance, or NULL */
+        size_t name_len;   /* its length (0 for NULL) */
+        const char *entry; /* its EVENT_BLOCKS entry (b->ev_entry) once encoded, or NULL */
+        size_t entry_len;
         uint64_t now;
         lwmi_value *vals; /* p->ev.layout->n_items */
         RawInst ri;       /* valid once @inited */
@@ -1079,7 +1097,7 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
             !(f.vals = heap_vals = calloc(n_items, sizeof(*f.vals))))
                 return;
         f.name = provider_event_name(b, p, instance_id);
-        f.name_len = f.name ? strlen(f.name) : 0; /* once, not once per subscriber */
+        f.name_len = f.name ? p->ev_name_len : 0; /* measured once per name */
         /*
          * The block is decoded, and the event encoded, only when a
          * subscription needs it: a WHERE to evaluate, a GROUP, an event it
@@ -1112,7 +1130,20 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                         goto bad;
                 if (p->ev.blocks_ok) {
                         /* the provider's block itself: the subscriber decodes it */
-                        sub_send_block(s, cls, f.name ? f.name : "", f.name_len, now, data, size);
+                        if (!f.entry) {
+                                /* encoded once, for the first subscriber that takes it */
+                                StrBuf *eb = &b->ev_entry;
+
+                                if (eb->oom)
+                                        strbuf_deinit(eb); /* a scratch buffer: try again */
+                                strbuf_truncate(eb, 0);
+                                if (wire_timed_block_entry_encode(eb, f.name ? f.name : "",
+                                                                  f.name_len, now, data, size) < 0)
+                                        break;
+                                f.entry = eb->s;
+                                f.entry_len = eb->len;
+                        }
+                        sub_send_block(s, cls, f.entry, f.entry_len);
                         continue;
                 }
                 if (!e.cls) {

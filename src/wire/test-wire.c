@@ -310,6 +310,35 @@ TEST(lists) {
                 ASSERT_EQ(bs, 8);
         }
 
+        /* an entry encoded once, added to several lists: the same bytes as built in place */
+        {
+                _cleanup_(wire_list_buf_deinitp) WireListBuf la_buf = WIRE_LIST_BUF_INIT,
+                                                             lb_buf = WIRE_LIST_BUF_INIT;
+                _cleanup_strbuf_ StrBuf e = STRBUF_INIT;
+                static const uint8_t blk[64] = { 1, 2, 3 };
+                WireList la, lb;
+
+                ASSERT_OK(wire_list_buf_add_timed_block_entry(&la_buf, "dev_0", 5, 42, blk,
+                                                              sizeof(blk)));
+                ASSERT_OK(wire_list_buf_add_timed_block_entry(&la_buf, "dev_0", 5, 42, blk,
+                                                              sizeof(blk)));
+                ASSERT_OK(wire_timed_block_entry_encode(&e, "dev_0", 5, 42, blk, sizeof(blk)));
+                ASSERT_EQ(e.len, 4 + 4 + 5 + 8 + sizeof(blk));
+                ASSERT_OK(wire_list_buf_add_encoded(&lb_buf, e.s, e.len));
+                ASSERT_OK(wire_list_buf_add_encoded(&lb_buf, e.s, e.len));
+                la = wire_list_buf_get(&la_buf);
+                lb = wire_list_buf_get(&lb_buf);
+                ASSERT_EQ(la.count, 2);
+                ASSERT_EQ(lb.count, 2);
+                ASSERT_EQ(la_buf.buf.len, lb_buf.buf.len);
+                ASSERT_EQ(memcmp(la_buf.buf.s, lb_buf.buf.s, la_buf.buf.len), 0);
+                /* the same checks as the in-place builder; a length that does not match */
+                ASSERT_ERRNO(wire_timed_block_entry_encode(&e, "\xc3", 1, 7, blk, 1), EINVAL);
+                ASSERT_ERRNO(wire_list_buf_add_encoded(&lb_buf, e.s, e.len - 1), EINVAL);
+                ASSERT_ERRNO(wire_list_buf_add_encoded(&lb_buf, e.s, 3), EINVAL);
+                ASSERT_EQ(lb_buf.count, 2);
+        }
+
         /* data list (ALL_DATA): id, status, size needed, bytes */
         {
                 _cleanup_(wire_list_buf_deinitp) WireListBuf dl = WIRE_LIST_BUF_INIT;

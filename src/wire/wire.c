@@ -793,15 +793,59 @@ int wire_list_buf_add_block_entry(WireListBuf *l, const char *name, const void *
 int wire_list_buf_add_timed_block_entry(WireListBuf *l, const char *name, size_t len, uint64_t time,
                                         const void *block, size_t size) {
         size_t old = l->buf.len;
+        int r = wire_timed_block_entry_encode(&l->buf, name, len, time, block, size);
+
+        if (r == -EINVAL)
+                return r;
+        return list_buf_done(l, old); /* -ENOMEM: truncated again */
+}
+
+/**
+ * wire_timed_block_entry_encode() - the EVENT_BLOCKS entry of
+ * wire_list_buf_add_timed_block_entry(), its element length first, appended
+ * to @out: an event that goes to several subscribers is encoded once and
+ * added to each list with wire_list_buf_add_encoded().
+ * @out: the buffer (appended to)
+ * @name: the instance name (UTF-8, shorter than WIRE_BLOCK_NAME_MAX bytes)
+ * @len: its length (strlen)
+ * @time: TIME_CREATED
+ * @block: the event's data block
+ * @size: its size
+ *
+ * Return: 0, -EINVAL, -ENOMEM (@out is then out of memory: StrBuf.oom).
+ */
+int wire_timed_block_entry_encode(StrBuf *out, const char *name, size_t len, uint64_t time,
+                                  const void *block, size_t size) {
+        uint8_t head[8];
 
         if (!name || len >= WIRE_BLOCK_NAME_MAX || !utf8_is_valid(name, len) ||
             size > UINT32_MAX - 16 - len || (size > 0 && !block))
                 return -EINVAL;
-        append_le(&l->buf, 4 + len + 8 + size, 4); /* the element's length (an O list) */
-        append_le(&l->buf, len, 4);
-        strbuf_append_n(&l->buf, name, len);
-        append_le(&l->buf, time, 8);
-        strbuf_append_n(&l->buf, block, size);
+        put_le(head, 4 + len + 8 + size, 4); /* the element's length (an O list) */
+        put_le(head + 4, len, 4);
+        strbuf_append_n(out, (const char *) head, 8);
+        strbuf_append_n(out, name, len);
+        put_le(head, time, 8);
+        strbuf_append_n(out, (const char *) head, 8);
+        strbuf_append_n(out, block, size);
+        return out->oom ? -ENOMEM : 0;
+}
+
+/**
+ * wire_list_buf_add_encoded() - append one element already encoded with its
+ * length (wire_timed_block_entry_encode()): one copy.
+ * @l: the builder
+ * @entry: the element's length (u32) and bytes
+ * @size: the size of all that
+ *
+ * Return: 0, -EINVAL (shorter than its length field says), -ENOMEM, -E2BIG.
+ */
+int wire_list_buf_add_encoded(WireListBuf *l, const void *entry, size_t size) {
+        size_t old = l->buf.len;
+
+        if (size < 4 || !entry || get_le(entry, 4) != size - 4)
+                return -EINVAL;
+        strbuf_append_n(&l->buf, entry, size);
         return list_buf_done(l, old);
 }
 

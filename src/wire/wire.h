@@ -206,6 +206,11 @@ int wire_list_buf_add_block_entry(WireListBuf *l, const char *name, const void *
 /* An EVENT_BLOCKS entry: the name, then TIME_CREATED (u64) and the block, in one append. */
 int wire_list_buf_add_timed_block_entry(WireListBuf *l, const char *name, size_t len, uint64_t time,
                                         const void *block, size_t size);
+/* The same entry, its element length first, appended to @out: encoded once for many lists. */
+int wire_timed_block_entry_encode(StrBuf *out, const char *name, size_t len, uint64_t time,
+                                  const void *block, size_t size);
+/* Appends an element encoded with its length (wire_timed_block_entry_encode()). */
+int wire_list_buf_add_encoded(WireListBuf *l, const void *entry, size_t size);
 int wire_block_entry_parse(const void *data, size_t size, char name[WIRE_BLOCK_NAME_MAX],
                            const void **ret_block, size_t *ret_size);
 /* The same into a name buffer of @room bytes; *ret_len: the name's length. */

@@ -1304,49 +1304,62 @@ static void blocks_objects(lwmi_call *call, lwmi_object *const *objs, size_t n, 
  * A sink with indicate_blocks gets a provider's events as data blocks, in
  * order, filtered by the broker, with class, instance name and TIME_CREATED,
  * and no object; a sink of the size before indicate_blocks existed gets
- * objects as before.
+ * objects as before. A second client's blocks subscription gets the same
+ * events (the broker encodes each entry once for all of them).
  */
 TEST(async_blocks) {
         Prov p;
         Harness *h = start(&p, NULL);
-        lwmi_client *c = h_connect(h);
+        lwmi_client *c = h_connect(h), *c2 = h_connect(h);
         lwmi_sink sink = LWMI_SINK_INIT(blocks_objects, NULL), old;
-        BlockSink bs = { 0 };
+        BlockSink bs = { 0 }, bs2 = { 0 };
         Sink s = { 0 };
-        lwmi_call *call = NULL, *call_old = NULL;
+        lwmi_call *call = NULL, *call_old = NULL, *call2 = NULL;
 
         sink.indicate_blocks = blocks_indicate;
         ASSERT_OK(lwmi_client_exec_notification_query_async(c, EVT_ALL " WHERE Kind = 1", &sink,
                                                             &bs, &call));
+        ASSERT_OK(lwmi_client_exec_notification_query_async(c2, EVT_ALL " WHERE Kind = 1", &sink,
+                                                            &bs2, &call2));
         old = (lwmi_sink) LWMI_SINK_INIT(sink_indicate, sink_status);
         old.indicate_blocks = blocks_indicate; /* beyond its size: never read */
         old.size = (uint32_t) offsetof(lwmi_sink, indicate_blocks);
         ASSERT_OK(lwmi_client_exec_notification_query_async(c, EVT_ALL " WHERE Kind = 1", &old, &s,
                                                             &call_old));
         SYNC_LINE(c, &p, FC_ON);
+        SYNC_NONE(c2, &p); /* c2's subscription is in place too */
         prov_cmd(&p, "OK", "fire 0 1 0 500");
         prov_cmd(&p, "OK", "fire 0 2 500 100"); /* Kind 2: not for these subscriptions */
         prov_cmd(&p, "OK", "fire 0 1 500 500");
         {
                 uint64_t deadline = h_now_usec() + H_WAIT_USEC;
 
-                while (bs.n_blocks < 1000 || s.n_objects < 1000) {
+                while (bs.n_blocks < 1000 || s.n_objects < 1000 || bs2.n_blocks < 1000) {
                         ASSERT_TRUE(h_now_usec() < deadline);
-                        ASSERT_OK(lwmi_client_wait(c, 100000));
+                        ASSERT_OK(lwmi_client_wait(c, 10000));
                         ASSERT_OK(lwmi_client_process(c));
+                        ASSERT_OK(lwmi_client_wait(c2, 10000));
+                        ASSERT_OK(lwmi_client_process(c2));
                 }
         }
         drive_for(c, 200000);
+        drive_for(c2, 100000);
         ASSERT_EQ(bs.bad, 0);
         ASSERT_EQ(bs.n_blocks, 1000);
         ASSERT_EQ(bs.next_seq, 1000);
         ASSERT_CMP(bs.n_batches, <, bs.n_blocks); /* batched, not one call per event */
         ASSERT_EQ(s.n_objects, 1000);
         ASSERT_EQ(s.last_seq, 999);
+        ASSERT_EQ(bs2.bad, 0);
+        ASSERT_EQ(bs2.n_blocks, 1000);
+        ASSERT_EQ(bs2.next_seq, 1000);
         ASSERT_OK(lwmi_call_cancel(call));
         ASSERT_OK(lwmi_call_cancel(call_old));
+        ASSERT_OK(lwmi_call_cancel(call2));
         lwmi_call_unref(call);
         lwmi_call_unref(call_old);
+        lwmi_call_unref(call2);
+        lwmi_client_unref(c2);
         lwmi_client_unref(c);
         stop(&p);
 }
