@@ -31,21 +31,27 @@
 #define BROKER_EVENT_QUEUE_DEFAULT (1u << 20) /* bytes of unread output before events drop */
 #define BROKER_EVENT_COUNT_DEFAULT \
  10000u /* unread events of one subscription: ~1 MiB of ~100-byte events */
-#define BROKER_EVENT_COUNT_MAX      65536u               /* cap of --event-queue-count */
-#define BROKER_SLOW_USEC_DEFAULT    (10ULL * 1000000ULL) /* --slow-subscriber-timeout */
-#define BROKER_RETRIES_MAX          4                    /* buffer-too-small retries of one call */
-#define BROKER_BATCH_BYTES          65536 /* an OBJECTS batch is flushed past this size */
+#define BROKER_EVENT_COUNT_MAX          65536u               /* cap of --event-queue-count */
+#define BROKER_SLOW_USEC_DEFAULT        (10ULL * 1000000ULL) /* --slow-subscriber-timeout */
+#define BROKER_RETRIES_MAX              4     /* buffer-too-small retries of one call */
+#define BROKER_BATCH_BYTES              65536 /* an OBJECTS batch is flushed past this size */
 /*
  * An EVENTS batch is flushed past this size: ~170 events of 64 bytes, few
  * enough that a subscriber's objects of one frame stay in its cache between
  * decoding and freeing them (docs/performance.md).
  */
-#define BROKER_EVENT_BATCH_BYTES    16384
-#define BROKER_OUTPUT_MAX           (64u << 20) /* unread output before a peer is dropped */
-#define BROKER_TIMEOUT_USEC_DEFAULT (10ULL * 1000000ULL)
-#define BROKER_LINGER_USEC_DEFAULT  (2ULL * 1000000ULL) /* --collection-linger */
-#define BROKER_HOLDS_PER_CLIENT     1024                /* BLOCK_OPEN GUIDs of one client */
-#define BROKER_PROVIDER_EXPENSIVE   0x2u /* PROVIDER_REGISTER flag (LWMI_PROVIDER_EXPENSIVE) */
+#define BROKER_EVENT_BATCH_BYTES        16384
+/*
+ * An EVENT_BLOCKS batch is flushed past this size: the subscriber decodes
+ * nothing, so fewer, larger frames win (a wake-up of the subscriber costs
+ * more than its copy of 64 KiB: docs/performance.md).
+ */
+#define BROKER_EVENT_BLOCKS_BATCH_BYTES 65536
+#define BROKER_OUTPUT_MAX               (64u << 20) /* unread output before a peer is dropped */
+#define BROKER_TIMEOUT_USEC_DEFAULT     (10ULL * 1000000ULL)
+#define BROKER_LINGER_USEC_DEFAULT      (2ULL * 1000000ULL) /* --collection-linger */
+#define BROKER_HOLDS_PER_CLIENT         1024                /* BLOCK_OPEN GUIDs of one client */
+#define BROKER_PROVIDER_EXPENSIVE       0x2u /* PROVIDER_REGISTER flag (LWMI_PROVIDER_EXPENSIVE) */
 
 enum {
         LOG_LVL_ERR = 3,

@@ -651,7 +651,7 @@ static void sub_send_block(Subscription *s, const lwmi_object *cls, const char *
         s->out.blocks_cls = cls;
         if (s->client->dead || wire_list_buf_add_encoded(&s->out.blocks, entry, size) < 0)
                 return;
-        if (s->out.blocks.buf.len >= BROKER_EVENT_BATCH_BYTES)
+        if (s->out.blocks.buf.len >= BROKER_EVENT_BLOCKS_BATCH_BYTES)
                 sub_flush_now(s);
 }
 

@@ -49,7 +49,8 @@
 /*
  * Bytes read at most per recv(): about one EVENTS frame of wmid's
  * (BROKER_EVENT_BATCH_BYTES), so that the objects decoded from one read are
- * used and freed while still in the cache.
+ * used and freed while still in the cache. (A 64 KiB EVENT_BLOCKS frame takes
+ * four reads but one wake-up; 64 KiB reads cost the objects path 10-20%.)
  */
 #define CLIENT_READ_CHUNK     (16u * 1024u)
 #define CLIENT_NAMESPACE_DFLT "root\\wmi"
