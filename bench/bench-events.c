@@ -163,6 +163,8 @@ typedef struct EmitStats {
         _Atomic uint64_t not_enabled;  /* LWMI_EVENT_NOT_ENABLED: lost (lwmi) */
         _Atomic uint64_t lost_acks;    /* paced events the subscriber never confirmed */
         _Atomic uint64_t prov_dropped; /* lwmi_event_stats.dropped */
+        _Atomic uint64_t prov_frames;  /* lwmi_event_stats.frames */
+        _Atomic uint64_t prov_wakeups; /* lwmi_event_stats.wakeups */
 } EmitStats;
 
 typedef struct Shared {
@@ -560,8 +562,12 @@ static int lwmi_flush(void *ctx) {
         LwmiEmitter *l = ctx;
         lwmi_event_stats st;
 
-        if (lwmi_device_get_event_stats(l->dev, &st) >= 0)
+        if (lwmi_device_get_event_stats(l->dev, &st) >= 0) {
                 atomic_store(&l->stats->prov_dropped, st.dropped);
+                atomic_store(&l->stats->prov_frames, st.frames);
+                atomic_store(&l->stats->prov_wakeups, st.wakeups);
+        }
+
         return 0;
 }
 
@@ -1325,7 +1331,7 @@ static int bench_latency(Side *sides, Latency *ret) {
 typedef struct Throughput {
         bool ran;
         size_t n_subs;
-        uint64_t fired, retries, prov_dropped, not_enabled;
+        uint64_t fired, retries, prov_dropped, prov_frames, prov_wakeups, not_enabled;
         uint64_t received[MAX_SUBS], dropped[MAX_SUBS], overflows[MAX_SUBS];
         Cpu cpu;        /* from the first fire to the end of the drain */
         double sec;     /* first fire to the last event received by any subscriber */
@@ -1363,7 +1369,7 @@ static void drain(const Side *side, uint64_t fired) {
 
 static int bench_throughput(Side *side, size_t n, Throughput *ret) {
         EmitStats *st = &shm->emit[emit_of(side->sys)];
-        uint64_t retries0, dropped0, t_start, t_end = 0, sum = 0;
+        uint64_t retries0, dropped0, frames0, wakeups0, t_start, t_end = 0, sum = 0;
         double rates[MAX_SUBS];
         Cpu cpu0;
         int r;
@@ -1378,6 +1384,8 @@ static int bench_throughput(Side *side, size_t n, Throughput *ret) {
         }
         retries0 = atomic_load(&st->retries);
         dropped0 = atomic_load(&st->prov_dropped);
+        frames0 = atomic_load(&st->prov_frames);
+        wakeups0 = atomic_load(&st->prov_wakeups);
         atomic_store(&st->not_enabled, 0);
         cpu0 = side_cpu(side);
         r = emitter_cmd(&side->em, CMD_THROUGHPUT, THROUGHPUT_MAX);
@@ -1388,6 +1396,8 @@ static int bench_throughput(Side *side, size_t n, Throughput *ret) {
         ret->cpu = cpu_since(side_cpu(side), cpu0);
         ret->retries = atomic_load(&st->retries) - retries0;
         ret->prov_dropped = atomic_load(&st->prov_dropped) - dropped0;
+        ret->prov_frames = atomic_load(&st->prov_frames) - frames0;
+        ret->prov_wakeups = atomic_load(&st->prov_wakeups) - wakeups0;
         ret->not_enabled = atomic_load(&st->not_enabled);
         for (size_t i = 0; i < n; i++) {
                 SubSlot *sl = &shm->subs[side->sys][i];
@@ -1492,12 +1502,13 @@ static void print_throughput(const Side *sides, Throughput t[N_SYS], size_t n) {
                                " events in %" PRIu64
                                " __EventQueueOverflowEvent; provider: %" PRIu64
                                " -ENOBUFS retried, %" PRIu64 " lost, %" PRIu64
-                               " not enabled; unaccounted: %" PRIu64 "\n",
+                               " not enabled, %" PRIu64 " frames, %" PRIu64
+                               " wake-ups; unaccounted: %" PRIu64 "\n",
                                dropped, overflows, t[k].retries,
                                /* lwmi counts each -ENOBUFS refusal as a drop; all were retried. */
                                t[k].prov_dropped > t[k].retries ? t[k].prov_dropped - t[k].retries
                                                                 : 0,
-                               t[k].not_enabled, missing);
+                               t[k].not_enabled, t[k].prov_frames, t[k].prov_wakeups, missing);
                 else if (missing)
                         printf("               not delivered: %" PRIu64 " events%s\n", missing,
                                k == SYS_DBUS ? " (dropped by dbus-daemon or still queued)" : "");
