@@ -391,6 +391,39 @@ TEST(lists) {
         /* a hand-made list that lies about its count fails iteration */
         l = (WireList){ .data = (const uint8_t *) "\11\0\0\0", .size = 4, .count = 1 };
         ASSERT_ERRNO(wire_list_next_bytes(&l, &data, &size), EBADMSG);
+        /* ... and the encoder, which walks a list not known well-formed for its kind */
+        ASSERT_OK(wire_msg_build(&m, WIRE_MSG_OBJECTS, 1, &l));
+        b.len = 0;
+        ASSERT_ERRNO(wire_msg_encode(&m, &b), EINVAL);
+
+        /* which lists the encoder trusts: a builder's of one kind, a decoded one */
+        {
+                _cleanup_(wire_list_buf_deinitp) WireListBuf ol = WIRE_LIST_BUF_INIT,
+                                                             mixed = WIRE_LIST_BUF_INIT;
+                _cleanup_strbuf_ StrBuf enc = STRBUF_INIT;
+                WireMsg dm;
+                WireList back;
+
+                ASSERT_OK(wire_list_buf_add_bytes(&ol, "x", 1));
+                ASSERT_OK(wire_list_buf_add_timed_block_entry(&ol, "n", 1, 5, "y", 1));
+                l = wire_list_buf_get(&ol);
+                ASSERT_EQ(l.checked, WIRE_OBJECT_LIST);
+                ASSERT_OK(wire_msg_build(&m, WIRE_MSG_OBJECTS, 1, &l));
+                ASSERT_OK(wire_msg_encode(&m, &enc));
+                ASSERT_OK(wire_msg_decode(WIRE_MSG_OBJECTS, 1, enc.s, enc.len, &dm));
+                ASSERT_OK(wire_msg_read(&dm, &back));
+                ASSERT_EQ(back.checked, WIRE_OBJECT_LIST);
+                ASSERT_EQ(back.count, 2);
+                /* strings and bytes in one builder: not trusted as either */
+                ASSERT_OK(wire_list_buf_add_string(&mixed, "s"));
+                ASSERT_EQ(wire_list_buf_get(&mixed).checked, WIRE_STRING_LIST);
+                ASSERT_OK(wire_list_buf_add_bytes(&mixed, "\xff", 1));
+                l = wire_list_buf_get(&mixed);
+                ASSERT_EQ(l.checked, 0);
+                ASSERT_OK(wire_msg_build(&m, WIRE_MSG_OBJECTS, 1, &l));
+                /* walked, and refused: a string element is not an O element */
+                ASSERT_ERRNO(wire_msg_encode(&m, &enc), EINVAL);
+        }
 }
 
 /* Payload of OBJECTS with count 0xffffffff: refused before any loop. */

@@ -308,7 +308,9 @@ static int cursor_list_body(Cursor *c, char kind, uint32_t count, WireList *ret)
                 if (r < 0)
                         return r;
         }
-        *ret = (WireList){ .data = start, .size = (size_t) (c->p - start), .count = count };
+        *ret = (WireList){
+                .data = start, .size = (size_t) (c->p - start), .count = count, .checked = kind
+        };
         return 0;
 }
 
@@ -408,6 +410,8 @@ static int check_list(char kind, const WireList *l) {
 
         if (l->size > 0 && !l->data)
                 return -EINVAL;
+        if (l->checked == kind)
+                return 0; /* decoded or built as such: no walk per element */
         r = cursor_list_body(&c, kind, l->count, &tmp);
         if (r < 0 || c.left != 0)
                 return -EINVAL;
@@ -683,12 +687,14 @@ void wire_list_buf_deinit(WireListBuf *l) {
         l->count = 0;
 }
 
-static int list_buf_done(WireListBuf *l, size_t old) {
+/* Counts the element just appended (of list kind @kind), or takes it back. */
+static int list_buf_done(WireListBuf *l, size_t old, char kind) {
         if (l->buf.oom || l->count == UINT32_MAX) {
                 if (l->buf.s)
                         strbuf_truncate(&l->buf, old);
                 return l->buf.oom ? -ENOMEM : -E2BIG;
         }
+        l->kind = l->count == 0 || l->kind == kind ? kind : '?';
         l->count++;
         return 0;
 }
@@ -708,7 +714,7 @@ int wire_list_buf_add_string(WireListBuf *l, const char *s) {
         append_le(&l->buf, len, 4);
         strbuf_append_n(&l->buf, s, len);
         strbuf_append_c(&l->buf, 0);
-        return list_buf_done(l, old);
+        return list_buf_done(l, old, WIRE_STRING_LIST);
 }
 
 /**
@@ -726,7 +732,7 @@ int wire_list_buf_add_bytes(WireListBuf *l, const void *data, size_t size) {
                 return -EINVAL;
         append_le(&l->buf, size, 4);
         strbuf_append_n(&l->buf, data, size);
-        return list_buf_done(l, old);
+        return list_buf_done(l, old, WIRE_OBJECT_LIST);
 }
 
 /**
@@ -751,7 +757,7 @@ int wire_list_buf_add_event(WireListBuf *l, const lwmi_guid *guid, uint32_t inst
         append_le(&l->buf, instance_id, 4);
         append_le(&l->buf, size, 4);
         strbuf_append_n(&l->buf, data, size);
-        return list_buf_done(l, old);
+        return list_buf_done(l, old, WIRE_EVENT_LIST);
 }
 
 /**
@@ -774,7 +780,7 @@ int wire_list_buf_add_block_entry(WireListBuf *l, const char *name, const void *
         append_le(&l->buf, len, 4);
         strbuf_append_n(&l->buf, name, len);
         strbuf_append_n(&l->buf, block, size);
-        return list_buf_done(l, old);
+        return list_buf_done(l, old, WIRE_OBJECT_LIST);
 }
 
 /**
@@ -797,7 +803,7 @@ int wire_list_buf_add_timed_block_entry(WireListBuf *l, const char *name, size_t
 
         if (r == -EINVAL)
                 return r;
-        return list_buf_done(l, old); /* -ENOMEM: truncated again */
+        return list_buf_done(l, old, WIRE_OBJECT_LIST); /* -ENOMEM: truncated again */
 }
 
 /**
@@ -846,7 +852,7 @@ int wire_list_buf_add_encoded(WireListBuf *l, const void *entry, size_t size) {
         if (size < 4 || !entry || get_le(entry, 4) != size - 4)
                 return -EINVAL;
         strbuf_append_n(&l->buf, entry, size);
-        return list_buf_done(l, old);
+        return list_buf_done(l, old, WIRE_OBJECT_LIST);
 }
 
 /**
@@ -922,7 +928,7 @@ int wire_list_buf_add_data(WireListBuf *l, uint32_t instance_id, uint32_t status
         append_le(&l->buf, needed, 4);
         append_le(&l->buf, size, 4);
         strbuf_append_n(&l->buf, data, size);
-        return list_buf_done(l, old);
+        return list_buf_done(l, old, WIRE_DATA_LIST);
 }
 
 /**
@@ -934,7 +940,8 @@ int wire_list_buf_add_data(WireListBuf *l, uint32_t instance_id, uint32_t status
 WireList wire_list_buf_get(const WireListBuf *l) {
         return (WireList){ .data = (const uint8_t *) l->buf.s,
                            .size = l->buf.len,
-                           .count = l->count };
+                           .count = l->count,
+                           .checked = l->kind == '?' ? 0 : l->kind };
 }
 
 /* Iterators re-check every length: a WireList may come from anywhere. */

@@ -117,6 +117,13 @@ typedef struct WireList {
         const uint8_t *data;
         size_t size;
         uint32_t count;
+        /*
+         * The list kind (WIRE_*_LIST) the elements are known well-formed as:
+         * set by the decoder, which walked them, and by wire_list_buf_get()
+         * for a builder's list (well-formed by construction); 0 for a list
+         * made by hand. The encoder walks only lists not known for its kind.
+         */
+        char checked;
 } WireList;
 
 /* One field; which member is used follows kind. */
@@ -153,10 +160,11 @@ typedef struct WireMsg {
 typedef struct WireListBuf {
         StrBuf buf;
         uint32_t count;
+        char kind; /* of the elements added: a WIRE_*_LIST, or '?' when mixed */
 } WireListBuf;
 
 #define WIRE_LIST_BUF_INIT \
- { .buf = STRBUF_INIT, .count = 0 }
+ { .buf = STRBUF_INIT, .count = 0, .kind = 0 }
 
 /* Incremental frame reader over a growable input buffer. */
 typedef struct WireReader {
