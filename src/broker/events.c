@@ -719,7 +719,8 @@ static void sub_report_overflow(Broker *b, Subscription *s) {
 /* Queues an event (@e, the encoding of @ev) for @s, or drops it when the queue is full. */
 /* Whether the next event for @s is dropped (its queue full, or drops not yet reported). */
 static bool sub_must_drop(Broker *b, Subscription *s) {
-        sub_report_overflow(b, s);
+        if (s->n_dropped_unreported > 0) /* the common case without a call */
+                sub_report_overflow(b, s);
         return s->n_dropped_unreported > 0 || !sub_has_room(s);
 }
 
