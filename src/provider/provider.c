@@ -303,6 +303,13 @@ static bool device_drain_events_locked(lwmi_device *d) {
         size_t start = head;
 
         /*
+         * Output backed up: nothing is drained, and the flag stays set, so
+         * that producers do not wake the loop for every event meanwhile (it
+         * waits for POLLOUT, and drains once the output went below the mark).
+         */
+        if (d->error >= 0 && wire_writer_pending(&d->out) >= PROV_OUT_HIGH_WATER)
+                return false;
+        /*
          * acq_rel: clear the flag before reading the slots, so that a producer
          * publishing after this point sees it clear and wakes us again (the
          * uv_async_send protocol); acquire pairs with the producers' exchange.

@@ -1685,6 +1685,60 @@ TEST(output_backlog) {
 }
 
 /*
+ * While the output is backed up (the broker does not read), the loop takes
+ * nothing from the queue, and the producers do not wake it per event: it
+ * waits for POLLOUT. (The loop used to clear the wake-up flag on every pass,
+ * so that each event fired meanwhile cost an eventfd write and a wake-up.)
+ */
+TEST(no_wakeups_while_backed_up) {
+        Fake f;
+        lwmi_instance_config c;
+        lwmi_instance *i;
+        lwmi_event_stats a, b;
+        Reply r;
+        char ev[900];
+        size_t k;
+
+        fake_start(&f, NULL);
+        LWMI_INSTANCE_CONFIG_INIT_PROVIDER_CONFIG(&c, NULL);
+        i = setup_instance(&f, 0, &c);
+        fake_control(&f, &GUID_A, LWMI_EVENT_CONTROL, true, &r);
+        memset(ev, 'b', sizeof(ev));
+        (void) fake_fill(&f, i, ev, sizeof(ev));
+        /* fire and process until the loop stops taking events into the output */
+        for (k = 0; k < 1000; k++) {
+                ASSERT_OK(lwmi_device_get_event_stats(f.dev, &a));
+                ASSERT_EQ(lwmi_instance_fire_event(i, ev, sizeof(ev)), 0);
+                ASSERT_CMP(lwmi_device_process(f.dev), >=, 0);
+                ASSERT_OK(lwmi_device_get_event_stats(f.dev, &b));
+                if (b.sent == a.sent)
+                        break;
+        }
+        ASSERT_CMP(k, <, 1000);
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &a));
+        for (k = 0; k < 50; k++) {
+                ASSERT_EQ(lwmi_instance_fire_event(i, ev, sizeof(ev)), 0);
+                ASSERT_EQ(lwmi_device_process(f.dev), 0); /* nothing moves */
+        }
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &b));
+        ASSERT_EQ(b.queued - a.queued, 50);
+        ASSERT_EQ(b.sent, a.sent);
+        ASSERT_CMP(b.wakeups - a.wakeups, <=, 1);
+        ASSERT_TRUE(lwmi_device_get_events(f.dev) & POLLOUT);
+        /* once the broker reads, everything arrives (the fake read none of it yet) */
+        for (size_t seen = 0; seen < b.queued;) {
+                (void) lwmi_device_process(f.dev);
+                seen += fake_recv_events(&f, NULL, 0);
+                ASSERT_CMP(seen, <=, b.queued);
+        }
+        ASSERT_OK(lwmi_device_get_event_stats(f.dev, &b));
+        ASSERT_EQ(b.sent, b.queued);
+        ASSERT_EQ(b.dropped, 0);
+        lwmi_instance_unref(i);
+        fake_stop(&f);
+}
+
+/*
  * A full socket is not work: lwmi_device_process() returns 0 and the loop
  * waits for POLLOUT instead of calling send() again and again (it used to
  * count waiting output as work and spin).
