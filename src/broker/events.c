@@ -1036,7 +1036,7 @@ typedef struct FanOut {
         size_t entry_len;
         uint64_t now;
         lwmi_value *vals; /* p->ev.layout->n_items */
-        RawInst ri;       /* valid once @inited */
+        RawInst *ri;      /* set up once @inited (not zeroed per event: 400 bytes) */
         EvEnc *e;
         bool inited, decoded, checked;
 } FanOut;
@@ -1048,9 +1048,9 @@ static int event_decode(FanOut *f) {
         if (f->decoded)
                 return 0;
         if (!f->inited) {
-                raw_inst_init(&f->ri, &f->p->ev, f->vals, f->name, &f->now);
+                raw_inst_init(f->ri, &f->p->ev, f->vals, f->name, &f->now);
                 f->inited = true;
-                f->e->raw = &f->ri;
+                f->e->raw = f->ri;
         }
         r = block_decode_values(f->p->ev.layout, f->data, f->size, f->vals);
         f->decoded = r >= 0;
@@ -1087,7 +1087,14 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
         StrBuf *enc = &b->ev_scratch; /* reused: no allocation per event */
         const lwmi_object *cls;
         EvEnc e = { 0 };
-        FanOut f = { .p = p, .data = data, .size = size, .now = now, .vals = stack_vals, .e = &e };
+        RawInst ri;
+        FanOut f = { .p = p,
+                     .data = data,
+                     .size = size,
+                     .now = now,
+                     .vals = stack_vals,
+                     .ri = &ri,
+                     .e = &e };
         size_t n_items;
 
         if (provider_event_class(b, p) < 0)
@@ -1112,7 +1119,7 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                 if ((!match || s->query->has_group) && event_decode(&f) < 0)
                         goto bad;
                 if (!match &&
-                    (wql_query_eval(s->query, raw_inst_lookup, NULL, &f.ri, &match, NULL) < 0 ||
+                    (wql_query_eval(s->query, raw_inst_lookup, NULL, f.ri, &match, NULL) < 0 ||
                      !match))
                         continue;
                 if (s->query->has_group) {
@@ -1153,7 +1160,7 @@ static void event_fan_out(Broker *b, Provider *p, uint32_t instance_id, const vo
                                 goto bad;
                         if (enc->s)
                                 strbuf_truncate(enc, 0);
-                        if (raw_inst_encode(&f.ri, NULL, enc) < 0)
+                        if (raw_inst_encode(f.ri, NULL, enc) < 0)
                                 break;
                         e.cls = cls;
                         e.data = enc->s;
@@ -1166,7 +1173,7 @@ bad:
         log_warn("provider %s: event data does not match class %s", p->conn->name, p->class_name);
 out:
         if (f.inited) /* all: a failed decode may have filled some (NULL from raw_inst_init()) */
-                raw_inst_clear(&f.ri, n_items);
+                raw_inst_clear(f.ri, n_items);
 }
 
 /* Whether some subscription may want the intrinsic event class @event_class. */
