@@ -513,7 +513,8 @@ static int dispatch_classes(lwmi_call *call, WireList *l) {
  */
 static int decode_blocks(lwmi_call *call, const char *class_name, bool timed, WireList *l,
                          lwmi_object ***ret, size_t *ret_n) {
-        size_t n = 0, count = l->count, j;
+        char name[WIRE_BLOCK_NAME_MAX]; /* the latest entry's instance name */
+        size_t n = 0, count = l->count, j, len = 0;
         lwmi_object **objs, *cls;
         int r = 0, idx_name, idx_active, idx_time;
         ClassBlocks *cb;
@@ -543,14 +544,18 @@ static int decode_blocks(lwmi_call *call, const char *class_name, bool timed, Wi
                 const void *data, *block;
                 size_t size, block_size;
                 uint64_t time = 0;
-                char name[WIRE_BLOCK_NAME_MAX];
 
                 r = wire_list_next_bytes(l, &data, &size);
                 if (r < 0)
                         break;
-                r = wire_block_entry_parse(data, size, name, &block, &block_size);
-                if (r < 0)
-                        break;
+                /* the previous entry's name again (checked then): not checked or copied */
+                if (n == 0 ||
+                    !wire_block_entry_name_is(data, size, name, len, &block, &block_size)) {
+                        r = wire_block_entry_parse_into(data, size, name, sizeof(name), &len,
+                                                        &block, &block_size);
+                        if (r < 0)
+                                break;
+                }
                 if (timed) {
                         /* EVENT_BLOCKS: TIME_CREATED (u64) before the block */
                         const uint8_t *t = block;
@@ -636,7 +641,7 @@ static void dispatch_objects(lwmi_call *call, const char *blocks_class, bool tim
 static void dispatch_event_blocks(lwmi_call *call, const char *class_name, WireList *l) {
         _cleanup_free_ lwmi_event_block *blocks = NULL;
         _cleanup_free_ char *names = NULL;
-        size_t n = 0, count = l->count, used = 0, room;
+        size_t n = 0, count = l->count, used = 0, room, len = 0; /* len: of the latest name */
         int r = 0;
 
         if (count == 0)
@@ -652,7 +657,8 @@ static void dispatch_event_blocks(lwmi_call *call, const char *class_name, WireL
         while (n < count) {
                 const uint8_t *block;
                 const void *data;
-                size_t size, block_size, len;
+                const char *name;
+                size_t size, block_size;
                 uint64_t time = 0;
 
                 r = wire_list_next_bytes(l, &data, &size);
@@ -662,10 +668,17 @@ static void dispatch_event_blocks(lwmi_call *call, const char *class_name, WireL
                         r = -EBADMSG;
                         goto fail;
                 }
-                r = wire_block_entry_parse_into(data, size, names + used, room - used, &len,
-                                                (const void **) &block, &block_size);
-                if (r < 0)
-                        goto fail;
+                if (n > 0 && wire_block_entry_name_is(data, size, blocks[n - 1].instance_name, len,
+                                                      (const void **) &block, &block_size))
+                        name = blocks[n - 1].instance_name; /* the previous one's: shared */
+                else {
+                        r = wire_block_entry_parse_into(data, size, names + used, room - used, &len,
+                                                        (const void **) &block, &block_size);
+                        if (r < 0)
+                                goto fail;
+                        name = names + used;
+                        used += len + 1;
+                }
                 if (block_size < 8) { /* TIME_CREATED (u64) before the block */
                         r = -EBADMSG;
                         goto fail;
@@ -673,11 +686,10 @@ static void dispatch_event_blocks(lwmi_call *call, const char *class_name, WireL
                 for (size_t i = 0; i < 8; i++)
                         time |= (uint64_t) block[i] << (8 * i);
                 blocks[n++] = (lwmi_event_block){ .class_name = class_name,
-                                                  .instance_name = names + used,
+                                                  .instance_name = name,
                                                   .time_created = time,
                                                   .data = block + 8,
                                                   .size = block_size - 8 };
-                used += len + 1;
         }
         if (call->sink.indicate_blocks && !call->cancelled) {
                 lwmi_call_ref(call);

@@ -304,6 +304,19 @@ TEST(lists) {
                         t |= (uint64_t) bp[i] << (8 * i);
                 ASSERT_UEQ(t, 0x0102030405060708ULL);
                 ASSERT_EQ(memcmp(bp + 8, blk, sizeof(blk)), 0);
+                /* the same name again: the block without a copy; another: false */
+                {
+                        const void *bp2;
+                        size_t bs2;
+
+                        ASSERT_TRUE(wire_block_entry_name_is(data, size, "ev_1", 4, &bp2, &bs2));
+                        ASSERT_TRUE(bp2 == bp);
+                        ASSERT_EQ(bs2, bs);
+                        ASSERT_FALSE(wire_block_entry_name_is(data, size, "ev_2", 4, &bp2, &bs2));
+                        ASSERT_FALSE(wire_block_entry_name_is(data, size, "ev_", 3, &bp2, &bs2));
+                        ASSERT_FALSE(wire_block_entry_name_is(data, 7, "ev_1", 4, &bp2, &bs2));
+                        ASSERT_FALSE(wire_block_entry_name_is(data, 3, "", 0, &bp2, &bs2));
+                }
                 ASSERT_EQ(wire_list_next_bytes(&got, &data, &size), 1);
                 ASSERT_OK(wire_block_entry_parse(data, size, name, (const void **) &bp, &bs));
                 ASSERT_STREQ(name, "");

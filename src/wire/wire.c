@@ -907,6 +907,32 @@ int wire_block_entry_parse_into(const void *data, size_t size, char *name, size_
 }
 
 /**
+ * wire_block_entry_name_is() - whether a BLOCKS entry's name is @name: a
+ * reader that parsed one entry of an instance compares the next entries'
+ * names with it (the events of one frame mostly come from one instance)
+ * instead of checking and copying each again.
+ * @data: the element (untrusted)
+ * @size: its size
+ * @name: a name wire_block_entry_parse_into() returned
+ * @len: its length
+ * @ret_block: with true, the data block (borrowed from @data)
+ * @ret_size: with true, its size
+ *
+ * Return: true if the entry's name is @name byte for byte; false (nothing
+ * set) otherwise, also for a malformed entry: parse it then.
+ */
+bool wire_block_entry_name_is(const void *data, size_t size, const char *name, size_t len,
+                              const void **ret_block, size_t *ret_size) {
+        const uint8_t *p = data;
+
+        if (!data || size < 4 || get_le(p, 4) != len || len > size - 4 || memcmp(p + 4, name, len))
+                return false;
+        *ret_block = p + 4 + len;
+        *ret_size = size - 4 - len;
+        return true;
+}
+
+/**
  * wire_list_buf_add_data() - append one instance's answer to a data list.
  * @l: the builder
  * @instance_id: the instance

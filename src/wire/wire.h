@@ -224,6 +224,9 @@ int wire_block_entry_parse(const void *data, size_t size, char name[WIRE_BLOCK_N
 /* The same into a name buffer of @room bytes; *ret_len: the name's length. */
 int wire_block_entry_parse_into(const void *data, size_t size, char *name, size_t room,
                                 size_t *ret_len, const void **ret_block, size_t *ret_size);
+/* Whether the entry's name is @name (already checked): then its block, nothing copied. */
+bool wire_block_entry_name_is(const void *data, size_t size, const char *name, size_t len,
+                              const void **ret_block, size_t *ret_size);
 int wire_list_buf_add_data(WireListBuf *l, uint32_t instance_id, uint32_t status, uint32_t needed,
                            const void *data, size_t size);
 int wire_list_next_data(WireList *l, uint32_t *ret_instance_id, uint32_t *ret_status,
